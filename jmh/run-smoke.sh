@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command's JMH smoke: every benchmark once, at one parameter point, in a short mode.
+# It proves each benchmark runs and fails on the first benchmark error (-foe true); the numbers
+# mean nothing. The real runs are documented in README.md (long mode, -prof gc, -rf json).
+#
+# The parameter points: every benchmark names its size parameter "size" and its alternative
+# implementation "impl"; JMH ignores a -p for a parameter a benchmark does not have.
+set -euo pipefail
+cd "$(dirname "$0")"
+jar=target/benchmarks.jar
+[[ -f "$jar" ]] || { echo "run-smoke: $jar is missing; run 'mvn package' in jmh/ first" >&2; exit 2; }
+log=target/jmh-smoke.log
+start=$(date +%s)
+set +e
+java -jar "$jar" -f 1 -wi 1 -w 100ms -i 1 -r 100ms -foe true -p size=64 \
+  -rf json -rff target/jmh-smoke.json "$@" 2>&1 | tee "$log" | grep -E --line-buffered '^# Benchmark:|^Benchmark |^[A-Za-z].*(ns/op|ops/|us/op|B/op)|ERROR|Exception|No matching benchmarks'
+rc=${PIPESTATUS[0]}
+set -e
+end=$(date +%s)
+count=$(grep -c '^# Benchmark:' "$log" || true)
+echo "JMH smoke: exit $rc, $count benchmark runs in $((end - start)) s; log $log"
+if [[ $rc -ne 0 ]] || grep -q 'No matching benchmarks' "$log" || [[ $count -eq 0 ]]; then
+  echo "JMH smoke FAILED" >&2
+  tail -50 "$log" >&2
+  exit 1
+fi
