@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The simulated process's address space: {@code slots} mappings of {@link #SLOT_PAGES} pages
- * each, separated by one-page holes that no writer ever maps, so slots never merge with each
- * other while writers split and re-merge the mappings inside a slot.
+ * The simulated process's address space: {@code slots} mappings of {@link #SLOT_PAGES} pages each,
+ * separated by one-page holes that no writer ever maps, so slots never merge with each other while
+ * writers split and re-merge the mappings inside a slot.
  *
  * <p>Slot kinds, by index modulo 8: 5 is a TCP receive mapping ({@code r--s}: the model has no
  * {@code vm_ops}, so a shared read-only mapping plays {@code vma->vm_ops == &tcp_vm_ops}); 7 is a
- * sentinel text mapping ({@code r-xp}) that writers never touch, so a {@code /proc/pid/maps}
- * reader must always report it whole; the others are anonymous {@code rw-p} memory.
+ * sentinel text mapping ({@code r-xp}) that writers never touch, so a {@code /proc/pid/maps} reader
+ * must always report it whole; the others are anonymous {@code rw-p} memory.
  */
 public final class AddressLayout {
   /** Page size of the model. */

@@ -5,9 +5,9 @@ import java.util.SplittableRandom;
 
 /**
  * The writers: {@code mmap(MAP_FIXED)}, {@code munmap()} and {@code mprotect()} churn inside the
- * layout's anonymous and TCP slots (never the text slots, never the holes between slots). Each
- * call is one {@link MmStruct} address-space operation, which takes the mmap write lock itself
- * and write-locks every VMA it changes (waiting for that VMA's readers), as the syscall does.
+ * layout's anonymous and TCP slots (never the text slots, never the holes between slots). Each call
+ * is one {@link MmStruct} address-space operation, which takes the mmap write lock itself and
+ * write-locks every VMA it changes (waiting for that VMA's readers), as the syscall does.
  *
  * <p>The ranges are random runs of 1 to 4 pages inside one slot, so VMAs get split, re-merged,
  * shrunk, re-created and (with {@code mprotect}) split by flags, over and over; the writer's time
@@ -53,7 +53,9 @@ public final class AddressSpaceWriter implements KernelCaller {
   public Outcome call(SplittableRandom rnd) {
     AddressLayout layout = ctx.layout();
     int slot =
-        op == Op.MPROTECT ? layout.pickSlot(rnd, AddressLayout.Kind.ANON) : layout.pickChurnedSlot(rnd);
+        op == Op.MPROTECT
+            ? layout.pickSlot(rnd, AddressLayout.Kind.ANON)
+            : layout.pickChurnedSlot(rnd);
     int pages = 1 + rnd.nextInt(4);
     int first = rnd.nextInt(AddressLayout.SLOT_PAGES - pages + 1);
     long addr = layout.slotStart(slot) + first * AddressLayout.PAGE;
@@ -67,7 +69,8 @@ public final class AddressSpaceWriter implements KernelCaller {
         }
       }
       case MPROTECT -> {
-        long prot = rnd.nextBoolean() ? AddressLayout.ANON_FLAGS : io.github.vmalock.mm.VmFlags.VM_READ;
+        long prot =
+            rnd.nextBoolean() ? AddressLayout.ANON_FLAGS : io.github.vmalock.mm.VmFlags.VM_READ;
         try {
           mm.mprotect(addr, len, prot);
         } catch (IllegalStateException e) {

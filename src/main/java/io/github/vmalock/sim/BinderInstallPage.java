@@ -11,8 +11,8 @@ import java.util.SplittableRandom;
  *
  * <p>{@link SeriesShape#BEFORE}: {@code lock_vma_under_rcu()}; on success insert if the alloc is
  * mapped, {@code vma_end_read()}; else {@code mmap_read_lock()}, {@code vma_lookup()}, insert,
- * {@code mmap_read_unlock()}. {@link SeriesShape#AFTER} (series patch 4): {@code
- * vma = vma_start_read_unlocked(mm, addr)}; NULL: {@code -ESRCH}; insert; {@code vma_end_read()}.
+ * {@code mmap_read_unlock()}. {@link SeriesShape#AFTER} (series patch 4): {@code vma =
+ * vma_start_read_unlocked(mm, addr)}; NULL: {@code -ESRCH}; insert; {@code vma_end_read()}.
  */
 public final class BinderInstallPage implements KernelCaller {
   private final SimContext ctx;

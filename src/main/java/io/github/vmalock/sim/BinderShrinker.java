@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 
 /**
  * Binder's shrinker callback {@code binder_alloc_free_page()} (drivers/android/binder_alloc.c),
- * which frees one binder page under memory pressure and must never block: reclaim cannot wait for
- * a writer. Every call runs inside {@link MmStruct#noSleep(Runnable)}, so a blocking mm call throws
+ * which frees one binder page under memory pressure and must never block: reclaim cannot wait for a
+ * writer. Every call runs inside {@link MmStruct#noSleep(Runnable)}, so a blocking mm call throws
  * instead of sleeping, and "the shrinker never blocks" is checked on every call.
  *
  * <p>{@link SeriesShape#BEFORE} (upstream): {@code lock_vma_under_rcu()}; NULL: {@code
@@ -55,9 +55,9 @@ public final class BinderShrinker implements KernelCaller {
    * IllegalStateException} from the no-sleep check).
    *
    * @param pageAddr page-aligned user address of the binder page
-   * @return {@link Outcome#VMA_LOCKED} or {@link Outcome#MMAP_LOCKED} when the page was zapped under
-   *     that lock, {@link Outcome#NO_VMA} when freed without a VMA to zap, {@link Outcome#SKIPPED}
-   *     for {@code LRU_SKIP}
+   * @return {@link Outcome#VMA_LOCKED} or {@link Outcome#MMAP_LOCKED} when the page was zapped
+   *     under that lock, {@link Outcome#NO_VMA} when freed without a VMA to zap, {@link
+   *     Outcome#SKIPPED} for {@code LRU_SKIP}
    */
   public Outcome freePage(long pageAddr) {
     Outcome[] result = new Outcome[1];

@@ -12,11 +12,11 @@ import java.util.SplittableRandom;
  * vm_pgoff} to turn the address into a file offset, unlock.
  *
  * <p>{@code stack_map_lock_vma()}: {@code lock_vma_under_rcu()}; else {@code mmap_read_trylock()}
- * (never {@code mmap_read_lock()}: the BPF program may run with {@code mmap_lock} held, so
- * blocking could self-deadlock), {@code vma_lookup()}, and under {@code #ifdef
- * CONFIG_PER_VMA_LOCK} convert to a VMA read lock with {@code vma_start_read_locked()} and drop
- * {@code mmap_lock}. {@code stack_map_unlock_vma()}: under the same {@code #ifdef} {@code
- * vma_end_read()}, else {@code mmap_read_unlock()}.
+ * (never {@code mmap_read_lock()}: the BPF program may run with {@code mmap_lock} held, so blocking
+ * could self-deadlock), {@code vma_lookup()}, and under {@code #ifdef CONFIG_PER_VMA_LOCK} convert
+ * to a VMA read lock with {@code vma_start_read_locked()} and drop {@code mmap_lock}. {@code
+ * stack_map_unlock_vma()}: under the same {@code #ifdef} {@code vma_end_read()}, else {@code
+ * mmap_read_unlock()}.
  *
  * <p>Whether that {@code #ifdef} is compiled in is the whole story: before the series it follows
  * the mm's {@link LockMode}; after the series, the correct code drops the {@code #ifdef}s (always
@@ -109,10 +109,10 @@ public final class BpfStackMapBuildId implements KernelCaller {
   }
 
   /**
-   * {@code stack_map_lock_vma()}: a stable reference on the VMA covering {@code ip}. Context:
-   * holds no lock of the mm on entry; never blocks. On return: if the {@code #ifdef} is compiled
-   * in, the VMA read lock and not {@code mmap_lock}; if not, after {@code lock_vma_under_rcu()}
-   * the VMA read lock, after the fallback {@code mmap_lock} (read).
+   * {@code stack_map_lock_vma()}: a stable reference on the VMA covering {@code ip}. Context: holds
+   * no lock of the mm on entry; never blocks. On return: if the {@code #ifdef} is compiled in, the
+   * VMA read lock and not {@code mmap_lock}; if not, after {@code lock_vma_under_rcu()} the VMA
+   * read lock, after the fallback {@code mmap_lock} (read).
    *
    * @param lock filled with the VMA for the unlock
    * @param ip user instruction pointer
@@ -147,8 +147,8 @@ public final class BpfStackMapBuildId implements KernelCaller {
   /**
    * {@code stack_map_unlock_vma()}: {@code vma_end_read()} under the {@code #ifdef}, else {@code
    * mmap_read_unlock()}. In the seed's v2 shape after a successful {@code lock_vma_under_rcu()}
-   * this unlocks an {@code mmap_lock} never taken: the model throws {@link
-   * IllegalStateException}, and the VMA read reference stays leaked.
+   * this unlocks an {@code mmap_lock} never taken: the model throws {@link IllegalStateException},
+   * and the VMA read reference stays leaked.
    *
    * @param lock the record filled by {@link #stackMapLockVma}
    */

@@ -3,8 +3,8 @@ package io.github.vmalock.sim;
 import java.util.SplittableRandom;
 
 /**
- * A simulated kernel code path that looks up and locks a VMA (or changes the address space), run
- * by the workload threads.
+ * A simulated kernel code path that looks up and locks a VMA (or changes the address space), run by
+ * the workload threads.
  */
 public interface KernelCaller {
   /**

@@ -11,15 +11,15 @@ import java.util.SplittableRandom;
  * one, prints it, and unlocks it.
  *
  * <p>It checks what the kernel's {@code tools/testing/selftests/proc/proc-maps-race.c} checks:
- * every line ends after the previous one ({@code lock_next_vma()} returns a VMA with {@code
- * vm_end > from}), and a VMA that existed for the whole read is reported exactly once and whole:
- * no gap, overlap or duplicate that did not exist (F11). The layout's text slots are such VMAs: no
- * writer touches them, so each must appear exactly once with its exact range and flags, and no
- * other line may cut into one. As in the selftest, a VMA that changes during the read may be
- * reported twice: printed, then merged with its neighbour, and found again as the next VMA,
- * extended, so its line starts below the previous line's end. The series does not change this
- * path. In a world without per-VMA locks the reader holds {@code mmap_lock} (read) for the whole
- * read, as kernels before 6.17 do.
+ * every line ends after the previous one ({@code lock_next_vma()} returns a VMA with {@code vm_end
+ * > from}), and a VMA that existed for the whole read is reported exactly once and whole: no gap,
+ * overlap or duplicate that did not exist (F11). The layout's text slots are such VMAs: no writer
+ * touches them, so each must appear exactly once with its exact range and flags, and no other line
+ * may cut into one. As in the selftest, a VMA that changes during the read may be reported twice:
+ * printed, then merged with its neighbour, and found again as the next VMA, extended, so its line
+ * starts below the previous line's end. The series does not change this path. In a world without
+ * per-VMA locks the reader holds {@code mmap_lock} (read) for the whole read, as kernels before
+ * 6.17 do.
  */
 public final class ProcMapsReader implements KernelCaller {
   private final SimContext ctx;
@@ -62,8 +62,8 @@ public final class ProcMapsReader implements KernelCaller {
 
   /**
    * Without per-VMA locks ({@code MMAP_LOCK_ONLY}): {@code m_start} takes {@code
-   * mmap_read_lock_killable()} and {@code m_stop} drops it, so the whole (small) file is read
-   * under {@code mmap_lock}, and the output is a consistent snapshot.
+   * mmap_read_lock_killable()} and {@code m_stop} drops it, so the whole (small) file is read under
+   * {@code mmap_lock}, and the output is a consistent snapshot.
    */
   private int readMapsLocked() {
     String who = name();
@@ -74,12 +74,17 @@ public final class ProcMapsReader implements KernelCaller {
       long prevEnd = Long.MIN_VALUE;
       for (VmArea vma = mm.findVma(0); vma != null; vma = mm.findVma(vma.end())) {
         if (vma.start() < prevEnd) {
-          ctx.violations().violation(who, "overlap under mmap_lock at " + SimContext.hex(vma.start()));
+          ctx.violations()
+              .violation(who, "overlap under mmap_lock at " + SimContext.hex(vma.start()));
         }
         while (nextText < textStarts.length && textStarts[nextText] < vma.end()) {
           if (vma.start() != textStarts[nextText] || vma.end() != textEnds[nextText]) {
-            ctx.violations().violation(who, "text VMA " + SimContext.hex(textStarts[nextText])
-                + " not reported whole under mmap_lock");
+            ctx.violations()
+                .violation(
+                    who,
+                    "text VMA "
+                        + SimContext.hex(textStarts[nextText])
+                        + " not reported whole under mmap_lock");
           }
           nextText++;
         }
@@ -96,9 +101,9 @@ public final class ProcMapsReader implements KernelCaller {
   }
 
   /**
-   * Reads the whole maps file once. Context: holds no lock of the mm on entry or return; may
-   * block only in {@code lock_next_vma()}'s {@code mmap_lock} fallback. Anomalies are reported to
-   * the context's {@link Violations}.
+   * Reads the whole maps file once. Context: holds no lock of the mm on entry or return; may block
+   * only in {@code lock_next_vma()}'s {@code mmap_lock} fallback. Anomalies are reported to the
+   * context's {@link Violations}.
    *
    * @return the number of lines (VMAs) read
    */
@@ -116,12 +121,25 @@ public final class ProcMapsReader implements KernelCaller {
       long end = vma.end();
       long flags = vma.flags();
       if (end <= from) {
-        ctx.violations().violation(who, "lock_next_vma(" + SimContext.hex(from) + ") returned "
-            + SimContext.hex(start) + "-" + SimContext.hex(end) + " ending at or before it");
+        ctx.violations()
+            .violation(
+                who,
+                "lock_next_vma("
+                    + SimContext.hex(from)
+                    + ") returned "
+                    + SimContext.hex(start)
+                    + "-"
+                    + SimContext.hex(end)
+                    + " ending at or before it");
       }
       if (vma.mm() != mm || !vma.isAttached()) {
-        ctx.violations().violation(who, "F2/F3: reported a detached or foreign VMA "
-            + SimContext.hex(start) + "-" + SimContext.hex(end));
+        ctx.violations()
+            .violation(
+                who,
+                "F2/F3: reported a detached or foreign VMA "
+                    + SimContext.hex(start)
+                    + "-"
+                    + SimContext.hex(end));
       }
       // start < prevEnd is allowed: a VMA merged with the one printed before is found again as
       // the next VMA and printed extended (the selftest accepts exactly this); lines never go
@@ -130,13 +148,27 @@ public final class ProcMapsReader implements KernelCaller {
       while (nextText < textStarts.length && textStarts[nextText] < end) {
         if (start == textStarts[nextText] && end == textEnds[nextText]) {
           if (flags != AddressLayout.TEXT_FLAGS) {
-            ctx.violations().violation(who, "text VMA " + SimContext.hex(start) + " has flags "
-                + io.github.vmalock.mm.VmFlags.toString(flags));
+            ctx.violations()
+                .violation(
+                    who,
+                    "text VMA "
+                        + SimContext.hex(start)
+                        + " has flags "
+                        + io.github.vmalock.mm.VmFlags.toString(flags));
           }
         } else {
-          ctx.violations().violation(who, "F11: text VMA " + SimContext.hex(textStarts[nextText])
-              + "-" + SimContext.hex(textEnds[nextText]) + " not reported whole (saw "
-              + SimContext.hex(start) + "-" + SimContext.hex(end) + ")");
+          ctx.violations()
+              .violation(
+                  who,
+                  "F11: text VMA "
+                      + SimContext.hex(textStarts[nextText])
+                      + "-"
+                      + SimContext.hex(textEnds[nextText])
+                      + " not reported whole (saw "
+                      + SimContext.hex(start)
+                      + "-"
+                      + SimContext.hex(end)
+                      + ")");
         }
         nextText++;
       }
@@ -146,8 +178,12 @@ public final class ProcMapsReader implements KernelCaller {
       vma = mm.lockNextVma(from);
     }
     while (nextText < textStarts.length) {
-      ctx.violations().violation(who, "F11: text VMA " + SimContext.hex(textStarts[nextText])
-          + " missing from the maps file");
+      ctx.violations()
+          .violation(
+              who,
+              "F11: text VMA "
+                  + SimContext.hex(textStarts[nextText])
+                  + " missing from the maps file");
       nextText++;
     }
     return lines;

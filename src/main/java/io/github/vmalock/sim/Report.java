@@ -10,13 +10,33 @@ public final class Report {
   private Report() {}
 
   private static final String[] CALLER_HEAD = {
-    "world", "caller", "ops", "ops/s", "fast%", "fallback", "skipped", "no-vma", "refused",
-    "retries", "p50 us", "p99 us", "p99.9 us", "max us"
+    "world",
+    "caller",
+    "ops",
+    "ops/s",
+    "fast%",
+    "fallback",
+    "skipped",
+    "no-vma",
+    "refused",
+    "retries",
+    "p50 us",
+    "p99 us",
+    "p99.9 us",
+    "max us"
   };
 
   private static final String[] WORLD_HEAD = {
-    "world", "VMA_LOCK success", "abort", "retry", "miss", "writer ops/s", "writer wait ms",
-    "VMAs", "violations", "leaked locks"
+    "world",
+    "VMA_LOCK success",
+    "abort",
+    "retry",
+    "miss",
+    "writer ops/s",
+    "writer wait ms",
+    "VMAs",
+    "violations",
+    "leaked locks"
   };
 
   /**
@@ -41,27 +61,34 @@ public final class Report {
     worlds.add(WORLD_HEAD);
     for (RunResult r : results) {
       VmaLockStats s = r.lockStats();
-      worlds.add(new String[] {
-        r.workload().world().label(),
-        Long.toString(s.success()),
-        Long.toString(s.abort()),
-        Long.toString(s.retry()),
-        Long.toString(s.miss()),
-        fmt0(r.writerOpsPerSecond()),
-        fmt1(r.writerWaitMillis()),
-        Integer.toString(r.mapCount()),
-        Long.toString(r.violations()),
-        Long.toString(r.leaks())
-      });
+      worlds.add(
+          new String[] {
+            r.workload().world().label(),
+            Long.toString(s.success()),
+            Long.toString(s.abort()),
+            Long.toString(s.retry()),
+            Long.toString(s.miss()),
+            fmt0(r.writerOpsPerSecond()),
+            fmt1(r.writerWaitMillis()),
+            Integer.toString(r.mapCount()),
+            Long.toString(r.violations()),
+            Long.toString(r.leaks())
+          });
     }
     sb.append(align(worlds));
     for (RunResult r : results) {
       for (String v : r.violationSamples()) {
-        sb.append('\n').append("VIOLATION [").append(r.workload().world().label()).append("] ")
+        sb.append('\n')
+            .append("VIOLATION [")
+            .append(r.workload().world().label())
+            .append("] ")
             .append(v);
       }
       for (String v : r.leakSamples()) {
-        sb.append('\n').append("LEAK [").append(r.workload().world().label()).append("] ")
+        sb.append('\n')
+            .append("LEAK [")
+            .append(r.workload().world().label())
+            .append("] ")
             .append(v);
       }
     }
@@ -89,8 +116,8 @@ public final class Report {
   }
 
   /**
-   * Aligns rows into columns: the first column left-aligned, the others right-aligned, a rule
-   * under the header row.
+   * Aligns rows into columns: the first column left-aligned, the others right-aligned, a rule under
+   * the header row.
    *
    * @param rows the header row first
    * @return the aligned text
@@ -159,7 +186,8 @@ public final class Report {
       sb.append("      \"threads\": ").append(w.threads()).append(",\n");
       sb.append("      \"writers\": ").append(w.writers()).append(",\n");
       sb.append("      \"opsPerThread\": ").append(w.opsPerThread()).append(",\n");
-      sb.append("      \"durationMillis\": ").append(w.timed() ? w.duration().toMillis() : 0)
+      sb.append("      \"durationMillis\": ")
+          .append(w.timed() ? w.duration().toMillis() : 0)
           .append(",\n");
       sb.append("      \"seed\": ").append(w.seed()).append(",\n");
       sb.append("      \"vmas\": ").append(w.vmas()).append(",\n");
@@ -167,9 +195,15 @@ public final class Report {
       sb.append("      \"debug\": ").append(w.debug()).append(",\n");
       sb.append("      \"elapsedMillis\": ").append(num(r.elapsedNanos() / 1e6)).append(",\n");
       VmaLockStats s = r.lockStats();
-      sb.append("      \"vmaLock\": {\"success\": ").append(s.success()).append(", \"abort\": ")
-          .append(s.abort()).append(", \"retry\": ").append(s.retry()).append(", \"miss\": ")
-          .append(s.miss()).append("},\n");
+      sb.append("      \"vmaLock\": {\"success\": ")
+          .append(s.success())
+          .append(", \"abort\": ")
+          .append(s.abort())
+          .append(", \"retry\": ")
+          .append(s.retry())
+          .append(", \"miss\": ")
+          .append(s.miss())
+          .append("},\n");
       sb.append("      \"writerOpsPerSecond\": ").append(num(r.writerOpsPerSecond())).append(",\n");
       sb.append("      \"writerWaitMillis\": ").append(num(r.writerWaitMillis())).append(",\n");
       sb.append("      \"mapCount\": ").append(r.mapCount()).append(",\n");
@@ -197,10 +231,14 @@ public final class Report {
           first = false;
         }
         sb.append("}");
-        sb.append(", \"latencyMicros\": {\"p50\": ").append(num(c.latencyMicros(50)))
-            .append(", \"p90\": ").append(num(c.latencyMicros(90)))
-            .append(", \"p99\": ").append(num(c.latencyMicros(99)))
-            .append(", \"p99.9\": ").append(num(c.latencyMicros(99.9)))
+        sb.append(", \"latencyMicros\": {\"p50\": ")
+            .append(num(c.latencyMicros(50)))
+            .append(", \"p90\": ")
+            .append(num(c.latencyMicros(90)))
+            .append(", \"p99\": ")
+            .append(num(c.latencyMicros(99)))
+            .append(", \"p99.9\": ")
+            .append(num(c.latencyMicros(99.9)))
             .append(", \"max\": ")
             .append(num(c.latency().getTotalCount() == 0 ? 0 : c.latency().getMaxValue() / 1000.0))
             .append("}}");
@@ -270,9 +308,10 @@ public final class Report {
     for (String n : r.notes()) {
       sb.append("note: ").append(n).append('\n');
     }
-    sb.append(r.allAsExpected()
-        ? "every v2 shape caught, every corrected shape passed\n"
-        : "NOT as expected: see the MISSED/FAIL rows\n");
+    sb.append(
+        r.allAsExpected()
+            ? "every v2 shape caught, every corrected shape passed\n"
+            : "NOT as expected: see the MISSED/FAIL rows\n");
     return sb.toString();
   }
 
@@ -288,7 +327,8 @@ public final class Report {
     for (int ri = 0; ri < rows.size(); ri++) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < cols; i++) {
-        line.append(i == 0 ? "" : "  ").append(rows.get(ri)[i])
+        line.append(i == 0 ? "" : "  ")
+            .append(rows.get(ri)[i])
             .append(" ".repeat(w[i] - rows.get(ri)[i].length()));
       }
       sb.append(line.toString().stripTrailing()).append('\n');

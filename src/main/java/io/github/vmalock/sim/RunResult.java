@@ -81,8 +81,8 @@ public record RunResult(
   }
 
   /**
-   * Total time writers spent in their calls (waiting for the mmap write lock and readers
-   * included), in milliseconds, summed over writer threads.
+   * Total time writers spent in their calls (waiting for the mmap write lock and readers included),
+   * in milliseconds, summed over writer threads.
    *
    * @return the time
    */

@@ -5,32 +5,79 @@ import java.util.Map;
 
 /**
  * Named workloads: a caller mix (and, for some, a retry rate) that exercises one kernel caller
- * against address-space writers. Every scenario must run with zero violations and zero leaked
- * locks on the faithful protocol, in every world.
+ * against address-space writers. Every scenario must run with zero violations and zero leaked locks
+ * on the faithful protocol, in every world.
  */
 public enum Scenario {
   /** The headline: page faults against a concurrent mmap/munmap writer. */
-  FAULT_STORM("fault-storm", "page faults against a concurrent mmap/munmap writer (the headline)",
-      0.0, "page-fault=1", "mmap=3", "munmap=1"),
+  FAULT_STORM(
+      "fault-storm",
+      "page faults against a concurrent mmap/munmap writer (the headline)",
+      0.0,
+      "page-fault=1",
+      "mmap=3",
+      "munmap=1"),
   /** Page faults of which a fifth need {@code mmap_lock} ({@code VM_FAULT_RETRY}). */
-  FAULT_RETRY("fault-retry", "page faults, 20% of them VM_FAULT_RETRY (swap-in), with mmap/munmap",
-      0.2, "page-fault=1", "mmap=3", "munmap=1"),
+  FAULT_RETRY(
+      "fault-retry",
+      "page faults, 20% of them VM_FAULT_RETRY (swap-in), with mmap/munmap",
+      0.2,
+      "page-fault=1",
+      "mmap=3",
+      "munmap=1"),
   /** Binder's shrinker and page install next to page faults. */
-  BINDER("binder", "binder shrinker (never blocks) and page install, page faults, mmap/munmap",
-      0.0, "binder-shrinker=2", "binder-install=2", "page-fault=2", "mmap=3", "munmap=1"),
+  BINDER(
+      "binder",
+      "binder shrinker (never blocks) and page install, page faults, mmap/munmap",
+      0.0,
+      "binder-shrinker=2",
+      "binder-install=2",
+      "page-fault=2",
+      "mmap=3",
+      "munmap=1"),
   /** TCP zerocopy receive. */
-  TCP_ZEROCOPY("tcp-zerocopy", "tcp_zerocopy_receive (find_tcp_vma) with mmap/munmap of the socket",
-      0.0, "tcp-zerocopy=4", "page-fault=1", "mmap=3", "munmap=1"),
+  TCP_ZEROCOPY(
+      "tcp-zerocopy",
+      "tcp_zerocopy_receive (find_tcp_vma) with mmap/munmap of the socket",
+      0.0,
+      "tcp-zerocopy=4",
+      "page-fault=1",
+      "mmap=3",
+      "munmap=1"),
   /** The corrected BPF build-ID stack map. */
-  BPF_STACKMAP("bpf-stackmap", "BPF build-id stack map (corrected) with mmap/munmap/mprotect",
-      0.0, "bpf-stackmap=2", "page-fault=2", "mmap=3", "munmap=1", "mprotect=1"),
+  BPF_STACKMAP(
+      "bpf-stackmap",
+      "BPF build-id stack map (corrected) with mmap/munmap/mprotect",
+      0.0,
+      "bpf-stackmap=2",
+      "page-fault=2",
+      "mmap=3",
+      "munmap=1",
+      "mprotect=1"),
   /** The {@code proc-maps-race} selftest's reader. */
-  PROC_MAPS("proc-maps", "/proc/pid/maps reads (lock_next_vma) against split/merge churn",
-      0.0, "proc-maps=1", "page-fault=3", "mmap=3", "munmap=1", "mprotect=1"),
+  PROC_MAPS(
+      "proc-maps",
+      "/proc/pid/maps reads (lock_next_vma) against split/merge churn",
+      0.0,
+      "proc-maps=1",
+      "page-fault=3",
+      "mmap=3",
+      "munmap=1",
+      "mprotect=1"),
   /** Every correct caller at once. */
-  MIXED("mixed", "every correct caller at once, all three writers", 0.1,
-      "page-fault=8", "binder-shrinker=2", "binder-install=2", "tcp-zerocopy=2", "bpf-stackmap=1",
-      "proc-maps=1", "mmap=3", "munmap=1", "mprotect=1");
+  MIXED(
+      "mixed",
+      "every correct caller at once, all three writers",
+      0.1,
+      "page-fault=8",
+      "binder-shrinker=2",
+      "binder-install=2",
+      "tcp-zerocopy=2",
+      "bpf-stackmap=1",
+      "proc-maps=1",
+      "mmap=3",
+      "munmap=1",
+      "mprotect=1");
 
   private final String label;
   private final String description;
@@ -112,7 +159,8 @@ public enum Scenario {
         return s;
       }
     }
-    throw new IllegalArgumentException("unknown scenario '" + name + "'; valid scenarios: " + names());
+    throw new IllegalArgumentException(
+        "unknown scenario '" + name + "'; valid scenarios: " + names());
   }
 
   /**
@@ -129,8 +177,8 @@ public enum Scenario {
   }
 
   /**
-   * Parses a caller mix: {@code name=weight} pairs separated by commas; a name without a weight
-   * has weight 1.
+   * Parses a caller mix: {@code name=weight} pairs separated by commas; a name without a weight has
+   * weight 1.
    *
    * @param text for example {@code "page-fault=8,mmap=1,munmap=1"}
    * @return weights by caller

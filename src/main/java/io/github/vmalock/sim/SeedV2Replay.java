@@ -112,8 +112,8 @@ public final class SeedV2Replay {
   }
 
   /**
-   * Runs every case. Context: the calling thread holds nothing; blocks for at most a few times
-   * the leak wait.
+   * Runs every case. Context: the calling thread holds nothing; blocks for at most a few times the
+   * leak wait.
    *
    * @return the result
    */
@@ -147,7 +147,8 @@ public final class SeedV2Replay {
     long hole = BASE + LEN + PAGE;
     try {
       VmArea v = mm.vmaStartReadUnlocked(hole);
-      String seen = "returned " + (v == null ? "null" : v.toString()) + ": the null deref was not hit";
+      String seen =
+          "returned " + (v == null ? "null" : v.toString()) + ": the null deref was not hit";
       if (v != null) {
         v.endRead();
       }
@@ -195,9 +196,17 @@ public final class SeedV2Replay {
       v.endRead();
       String problem = nothingHeld(mm);
       boolean ok = covers && noMmapLock && problem == null;
-      return new Case(defect, "corrected",
-          ok ? "VMA read-locked, mmap_lock not held" : "covers=" + covers + " noMmapLock="
-              + noMmapLock + (problem == null ? "" : " " + problem), ok);
+      return new Case(
+          defect,
+          "corrected",
+          ok
+              ? "VMA read-locked, mmap_lock not held"
+              : "covers="
+                  + covers
+                  + " noMmapLock="
+                  + noMmapLock
+                  + (problem == null ? "" : " " + problem),
+          ok);
     } catch (RuntimeException e) {
       return new Case(defect, "corrected", "threw " + e, false);
     }
@@ -236,24 +245,37 @@ public final class SeedV2Replay {
       unlockError = e.getMessage();
     }
     if (v2) {
-      out.add(new Case(unlockDefect, shape, unlockError != null
-          ? "mmap_read_unlock() refused: " + unlockError
-          : "mmap_read_unlock() of a lock never taken was not refused", unlockError != null));
+      out.add(
+          new Case(
+              unlockDefect,
+              shape,
+              unlockError != null
+                  ? "mmap_read_unlock() refused: " + unlockError
+                  : "mmap_read_unlock() of a lock never taken was not refused",
+              unlockError != null));
     } else {
-      out.add(new Case(unlockDefect, shape, unlockError == null
-          ? "vma_end_read(), nothing held" : "unlock threw: " + unlockError, unlockError == null));
+      out.add(
+          new Case(
+              unlockDefect,
+              shape,
+              unlockError == null ? "vma_end_read(), nothing held" : "unlock threw: " + unlockError,
+              unlockError == null));
     }
     // The next vma_start_write() on that VMA, from a writer thread, with a bounded wait.
     String leakDefect = "bpf stack map: VMA read reference after unlock";
     int refcnt = vma.refcnt();
     AtomicReference<Throwable> writerError = new AtomicReference<>();
-    Thread writer = new Thread(() -> {
-      try {
-        mm.mprotect(BASE, LEN, VmFlags.VM_READ); // write-locks the VMA: waits for its readers
-      } catch (RuntimeException e) {
-        writerError.set(e);
-      }
-    }, "replay-writer");
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                mm.mprotect(
+                    BASE, LEN, VmFlags.VM_READ); // write-locks the VMA: waits for its readers
+              } catch (RuntimeException e) {
+                writerError.set(e);
+              }
+            },
+            "replay-writer");
     writer.setDaemon(true);
     writer.start();
     boolean blocked = !join(writer, leakWait.toMillis());
@@ -263,17 +285,32 @@ public final class SeedV2Replay {
     }
     String rest = nothingHeld(mm);
     if (v2) {
-      out.add(new Case(leakDefect, shape, blocked
-          ? "next vma_start_write() still waiting after " + leakWait.toMillis()
-              + " ms (vm_refcnt " + refcnt + "): leaked reference"
-          : "writer got through (vm_refcnt " + refcnt + "): leak not detected", blocked));
+      out.add(
+          new Case(
+              leakDefect,
+              shape,
+              blocked
+                  ? "next vma_start_write() still waiting after "
+                      + leakWait.toMillis()
+                      + " ms (vm_refcnt "
+                      + refcnt
+                      + "): leaked reference"
+                  : "writer got through (vm_refcnt " + refcnt + "): leak not detected",
+              blocked));
     } else {
       boolean ok = !blocked && writerError.get() == null && rest == null && refcnt == 1;
-      out.add(new Case(leakDefect, shape, ok
-          ? "vm_refcnt 1, next vma_start_write() got through"
-          : "vm_refcnt " + refcnt + (blocked ? ", writer blocked" : "")
-              + (writerError.get() == null ? "" : ", writer threw " + writerError.get())
-              + (rest == null ? "" : ", " + rest), ok));
+      out.add(
+          new Case(
+              leakDefect,
+              shape,
+              ok
+                  ? "vm_refcnt 1, next vma_start_write() got through"
+                  : "vm_refcnt "
+                      + refcnt
+                      + (blocked ? ", writer blocked" : "")
+                      + (writerError.get() == null ? "" : ", writer threw " + writerError.get())
+                      + (rest == null ? "" : ", " + rest),
+              ok));
     }
     return out;
   }
@@ -294,8 +331,13 @@ public final class SeedV2Replay {
       bpf.stackMapUnlockVma(lock);
       String rest = nothingHeld(mm);
       boolean ok = held && rest == null;
-      return new Case(defect, "corrected", ok ? "mmap_lock held across the lookup, released"
-          : "held=" + held + (rest == null ? "" : " " + rest), ok);
+      return new Case(
+          defect,
+          "corrected",
+          ok
+              ? "mmap_lock held across the lookup, released"
+              : "held=" + held + (rest == null ? "" : " " + rest),
+          ok);
     } catch (RuntimeException e) {
       return new Case(defect, "corrected", "threw " + e, false);
     }

@@ -61,7 +61,8 @@ public record SimContext(
           caller, "F1: got VMA " + hex(start) + "-" + hex(end) + " not covering " + hex(addr));
     }
     if (vma.mm() != mm) {
-      violations.violation(caller, "F3: got a VMA of another mm (recycled object) for " + hex(addr));
+      violations.violation(
+          caller, "F3: got a VMA of another mm (recycled object) for " + hex(addr));
     }
     if (!vma.isAttached()) {
       violations.violation(caller, "F2: got a detached VMA for " + hex(addr));

@@ -20,12 +20,12 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Each thread keeps its own counters and histograms (no shared hot counter), merged after the
  * run. After every call a thread checks it holds no {@code mmap_lock} (and, in debug mode, no VMA
- * read reference, through {@link MmStruct#assertNoLocksHeld()}); a lock still held is a leak,
- * and a leaked {@code mmap_lock} is released so that the run can go on. An exception thrown by a
- * call is an invariant violation. At the end the runner checks the mm is quiescent (every VMA's
- * reference count back to 1, {@code mmap_lock} free). A thread that does not finish within the
- * workload's stuck timeout after the expected end (a writer waiting forever for a leaked VMA
- * reference) is reported as a violation with its stack, and left behind as a daemon thread.
+ * read reference, through {@link MmStruct#assertNoLocksHeld()}); a lock still held is a leak, and a
+ * leaked {@code mmap_lock} is released so that the run can go on. An exception thrown by a call is
+ * an invariant violation. At the end the runner checks the mm is quiescent (every VMA's reference
+ * count back to 1, {@code mmap_lock} free). A thread that does not finish within the workload's
+ * stuck timeout after the expected end (a writer waiting forever for a leaked VMA reference) is
+ * reported as a violation with its stack, and left behind as a daemon thread.
  */
 public final class Simulator {
 
@@ -102,7 +102,8 @@ public final class Simulator {
       for (long now = System.nanoTime(); now < deadline; now = System.nanoTime()) {
         sleepNanos(Math.min(deadline - now, 200_000_000L));
         if (progress != null) {
-          progress.progress(world, Math.min(System.nanoTime() - t0, total), total, opsSoFar(workers));
+          progress.progress(
+              world, Math.min(System.nanoTime() - t0, total), total, opsSoFar(workers));
         }
       }
       run.stop = true;
@@ -128,7 +129,8 @@ public final class Simulator {
       run.stop = true;
       for (Worker w : workers) {
         if (w.thread.isAlive()) {
-          ctx.violations().violation(w.thread.getName(), "stuck after the run: " + stackOf(w.thread));
+          ctx.violations()
+              .violation(w.thread.getName(), "stuck after the run: " + stackOf(w.thread));
         }
       }
     }
@@ -184,7 +186,9 @@ public final class Simulator {
     StringBuilder sb = new StringBuilder();
     StackTraceElement[] st = t.getStackTrace();
     for (int i = 0; i < Math.min(st.length, 6); i++) {
-      sb.append(i == 0 ? "" : " <- ").append(st[i].getClassName()).append('.')
+      sb.append(i == 0 ? "" : " <- ")
+          .append(st[i].getClassName())
+          .append('.')
           .append(st[i].getMethodName());
     }
     return sb.toString();
@@ -198,8 +202,16 @@ public final class Simulator {
       for (VmArea v : AddressLayout.vmas(mm)) {
         int ref = v.refcnt();
         if (ref != 1) {
-          ctx.violations().leak("end of run", "VMA " + SimContext.hex(v.start()) + "-"
-              + SimContext.hex(v.end()) + " has vm_refcnt " + ref + " (leaked read reference)");
+          ctx.violations()
+              .leak(
+                  "end of run",
+                  "VMA "
+                      + SimContext.hex(v.start())
+                      + "-"
+                      + SimContext.hex(v.end())
+                      + " has vm_refcnt "
+                      + ref
+                      + " (leaked read reference)");
         }
       }
     }
@@ -213,7 +225,8 @@ public final class Simulator {
     return ctx.violations().leakCount() == before;
   }
 
-  private static List<CallerResult> merge(List<Worker> workers, Map<CallerKind, KernelCaller> callers) {
+  private static List<CallerResult> merge(
+      List<Worker> workers, Map<CallerKind, KernelCaller> callers) {
     List<CallerResult> out = new ArrayList<>();
     for (Map.Entry<CallerKind, KernelCaller> e : callers.entrySet()) {
       CallerKind k = e.getKey();
@@ -285,7 +298,11 @@ public final class Simulator {
     volatile boolean stop;
     volatile boolean readersDone;
 
-    Run(Workload workload, SimContext ctx, Map<CallerKind, KernelCaller> callers, CountDownLatch start) {
+    Run(
+        Workload workload,
+        SimContext ctx,
+        Map<CallerKind, KernelCaller> callers,
+        CountDownLatch start) {
       this.workload = workload;
       this.ctx = ctx;
       this.callers = callers;
@@ -362,7 +379,9 @@ public final class Simulator {
           break;
         }
         if (counted) {
-          if (writer ? (run.readersDone || (run.workload.threads() == 0 && i >= limit)) : i >= limit) {
+          if (writer
+              ? (run.readersDone || (run.workload.threads() == 0 && i >= limit))
+              : i >= limit) {
             break;
           }
         }
@@ -386,8 +405,8 @@ public final class Simulator {
     }
 
     /**
-     * Reports a lock the thread still holds after a call. A VMA read reference cannot be given
-     * back by the runner, so it stays held: it is reported again only when what the thread holds
+     * Reports a lock the thread still holds after a call. A VMA read reference cannot be given back
+     * by the runner, so it stays held: it is reported again only when what the thread holds
      * changes. Returns the last reported description.
      */
     private static String checkNothingHeld(
@@ -399,8 +418,13 @@ public final class Simulator {
         String lastLeak) {
       int reads = lock.getReadHoldCount();
       if (reads > 0 || lock.isWriteLockedByCurrentThread()) {
-        v.leak(who, "returned holding mmap_lock (read holds " + reads + ", write "
-            + lock.isWriteLockedByCurrentThread() + ")");
+        v.leak(
+            who,
+            "returned holding mmap_lock (read holds "
+                + reads
+                + ", write "
+                + lock.isWriteLockedByCurrentThread()
+                + ")");
         for (int r = 0; r < reads; r++) {
           mm.mmapReadUnlock();
         }

@@ -10,13 +10,13 @@ import java.util.Map;
  * What one simulator run does: the world, the threads, how long, the seed, the number of VMAs and
  * the caller mix. Immutable; build with {@link #builder()}.
  *
- * <p>Reader threads run the mix's reader callers, writer threads its writer callers ({@code
- * mmap}, {@code munmap}, {@code mprotect}), each picking a caller by weight for every operation.
- * Thread {@code i} draws its operations from a random source seeded with {@code seed} and {@code
- * i}, so the same seed gives every thread the same operation sequence; how the threads interleave
- * is up to the machine. A run lasts a {@link #duration()} or, when {@link #opsPerThread()} is
- * positive, until every reader thread has done that many operations (writers stop with the
- * readers; with no readers they do that many operations each).
+ * <p>Reader threads run the mix's reader callers, writer threads its writer callers ({@code mmap},
+ * {@code munmap}, {@code mprotect}), each picking a caller by weight for every operation. Thread
+ * {@code i} draws its operations from a random source seeded with {@code seed} and {@code i}, so
+ * the same seed gives every thread the same operation sequence; how the threads interleave is up to
+ * the machine. A run lasts a {@link #duration()} or, when {@link #opsPerThread()} is positive,
+ * until every reader thread has done that many operations (writers stop with the readers; with no
+ * readers they do that many operations each).
  */
 public final class Workload {
   private final World world;
@@ -49,7 +49,8 @@ public final class Workload {
 
   /**
    * A builder with the defaults: {@link World#SERIES}, 2 reader threads, 1 writer, 2 seconds, seed
-   * 42, 64 VMAs, page faults against mmap/munmap (3:1), no retries, debug off, the faithful protocol.
+   * 42, 64 VMAs, page faults against mmap/munmap (3:1), no retries, debug off, the faithful
+   * protocol.
    *
    * @return a new builder
    */

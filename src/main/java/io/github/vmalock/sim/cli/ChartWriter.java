@@ -11,7 +11,9 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.category.DefaultCategoryDataset;
 
-/** Renders the comparison chart of {@code --chart FILE.png}: ops/s per caller, one bar per world. */
+/**
+ * Renders the comparison chart of {@code --chart FILE.png}: ops/s per caller, one bar per world.
+ */
 final class ChartWriter {
   private ChartWriter() {}
 
@@ -20,8 +22,8 @@ final class ChartWriter {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
     for (RunResult r : results) {
       for (CallerResult c : r.callers()) {
-        data.addValue(c.opsPerSecond(r.elapsedNanos()), r.workload().world().label(),
-            c.kind().label());
+        data.addValue(
+            c.opsPerSecond(r.elapsedNanos()), r.workload().world().label(), c.kind().label());
       }
     }
     JFreeChart chart =

@@ -26,8 +26,8 @@ final class Emit {
     }
   }
 
-  static int results(List<RunResult> results, File json, File chart, PrintWriter out,
-      PrintWriter err) {
+  static int results(
+      List<RunResult> results, File json, File chart, PrintWriter out, PrintWriter err) {
     out.print(Report.table(results));
     out.flush();
     int status = 0;

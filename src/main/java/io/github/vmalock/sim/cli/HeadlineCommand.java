@@ -63,7 +63,9 @@ public final class HeadlineCommand implements Callable<Integer> {
   @Option(names = "--chart", paramLabel = "FILE.png", description = "Also write a bar chart.")
   File chart;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress line.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress line.")
   boolean quiet;
 
   /** Creates the command; picocli fills it. */
@@ -103,8 +105,7 @@ public final class HeadlineCommand implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors());
     out.flush();
     List<RunResult> results = new ArrayList<>();
-    boolean showProgress =
-        Progress.wanted(quiet, duration.toMillis() * World.all().size());
+    boolean showProgress = Progress.wanted(quiet, duration.toMillis() * World.all().size());
     for (World w : World.all()) {
       Progress p = showProgress ? new Progress(err, "headline ") : null;
       results.add(Simulator.run(base.toBuilder().world(w).build(), p));

@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code vmalock-sim} command. With no arguments it runs the headline comparison (see {@link
- * HeadlineCommand}); subcommands {@code run}, {@code scenarios}, {@code replay}, {@code
- * headline}, {@code help}.
+ * HeadlineCommand}); subcommands {@code run}, {@code scenarios}, {@code replay}, {@code headline},
+ * {@code help}.
  */
 @Command(
     name = "vmalock-sim",
@@ -112,7 +112,10 @@ public final class Main implements Callable<Integer> {
       String v = Main.class.getPackage().getImplementationVersion();
       return new String[] {
         "vmalock-sim " + (v == null ? "(development build)" : v),
-        "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name")
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vm.name")
             + ")"
       };
     }

@@ -28,8 +28,9 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--leak-wait",
       converter = DurationConverter.class,
-      description = "Bounded wait after which a writer's vma_start_write counts as blocked by a"
-          + " leaked reference (default: 1s).")
+      description =
+          "Bounded wait after which a writer's vma_start_write counts as blocked by a"
+              + " leaked reference (default: 1s).")
   Duration leakWait = Duration.ofSeconds(1);
 
   /** Creates the command; picocli fills it. */

@@ -80,7 +80,8 @@ public final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--shape",
-      description = "Callers before or after the series: ${COMPLETION-CANDIDATES} (default: AFTER).")
+      description =
+          "Callers before or after the series: ${COMPLETION-CANDIDATES} (default: AFTER).")
   SeriesShape shape = SeriesShape.AFTER;
 
   @Option(
@@ -112,7 +113,9 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--chart", paramLabel = "FILE.png", description = "Also write a bar chart.")
   File chart;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress line.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress line.")
   boolean quiet;
 
   /** Creates the command; picocli fills it. */
@@ -122,8 +125,14 @@ public final class RunCommand implements Callable<Integer> {
     if (value < min || value > max) {
       throw new CommandLine.ParameterException(
           cmd,
-          "Invalid value for option '" + option + "': must be between " + min + " and " + max
-              + ", was " + value);
+          "Invalid value for option '"
+              + option
+              + "': must be between "
+              + min
+              + " and "
+              + max
+              + ", was "
+              + value);
     }
   }
 
@@ -139,15 +148,15 @@ public final class RunCommand implements Callable<Integer> {
     try {
       sc = scenario == null ? Scenario.FAULT_STORM : Scenario.parse(scenario);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(cmd, "Invalid value for option '--scenario': "
-          + e.getMessage());
+      throw new CommandLine.ParameterException(
+          cmd, "Invalid value for option '--scenario': " + e.getMessage());
     }
     Map<CallerKind, Integer> m;
     try {
       m = mix == null ? sc.mix() : Scenario.parseMix(mix);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(cmd, "Invalid value for option '--mix': "
-          + e.getMessage());
+      throw new CommandLine.ParameterException(
+          cmd, "Invalid value for option '--mix': " + e.getMessage());
     }
     range(cmd, "--threads", threads, 0, 1024);
     range(cmd, "--writers", writers, 0, 1024);
@@ -171,8 +180,8 @@ public final class RunCommand implements Callable<Integer> {
       try {
         worlds = List.of(new World(shape, lockMode));
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(cmd, "Invalid combination of '--shape' and"
-            + " '--lock-mode': " + e.getMessage());
+        throw new CommandLine.ParameterException(
+            cmd, "Invalid combination of '--shape' and" + " '--lock-mode': " + e.getMessage());
       }
     }
     Emit.checkWritable(cmd, json, "--json");
@@ -197,8 +206,8 @@ public final class RunCommand implements Callable<Integer> {
       try {
         workloads.add(b.world(w).build());
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(cmd, "Invalid workload: " + e.getMessage()
-            + " (see --threads, --writers, --mix)");
+        throw new CommandLine.ParameterException(
+            cmd, "Invalid workload: " + e.getMessage() + " (see --threads, --writers, --mix)");
       }
     }
     var out = cmd.getOut();
