@@ -42,6 +42,78 @@ public record RunResult(
   }
 
   /**
+   * Sums runs of the same workload (rounds of one world): lengths, outcome counts, retries,
+   * histograms, {@code VMA_LOCK_*} counters, violations and leaks add up; the first run's workload
+   * and the last run's VMA count are kept.
+   *
+   * @param runs at least one run
+   * @return the combined result
+   * @throws IllegalArgumentException if {@code runs} is empty
+   */
+  public static RunResult merge(List<RunResult> runs) {
+    if (runs == null || runs.isEmpty()) {
+      throw new IllegalArgumentException("nothing to merge");
+    }
+    long elapsed = 0;
+    long success = 0;
+    long abort = 0;
+    long retry = 0;
+    long miss = 0;
+    long violations = 0;
+    long leaks = 0;
+    java.util.List<String> vs = new java.util.ArrayList<>();
+    java.util.List<String> ls = new java.util.ArrayList<>();
+    java.util.Map<CallerKind, java.util.Map<Outcome, Long>> outcomes =
+        new java.util.EnumMap<>(CallerKind.class);
+    java.util.Map<CallerKind, Long> retries = new java.util.EnumMap<>(CallerKind.class);
+    java.util.Map<CallerKind, org.HdrHistogram.Histogram> hists =
+        new java.util.EnumMap<>(CallerKind.class);
+    for (RunResult r : runs) {
+      elapsed += r.elapsedNanos();
+      success += r.lockStats().success();
+      abort += r.lockStats().abort();
+      retry += r.lockStats().retry();
+      miss += r.lockStats().miss();
+      violations += r.violations();
+      leaks += r.leaks();
+      for (String v : r.violationSamples()) {
+        if (vs.size() < Violations.MAX_SAMPLES) {
+          vs.add(v);
+        }
+      }
+      for (String l : r.leakSamples()) {
+        if (ls.size() < Violations.MAX_SAMPLES) {
+          ls.add(l);
+        }
+      }
+      for (CallerResult c : r.callers()) {
+        java.util.Map<Outcome, Long> m =
+            outcomes.computeIfAbsent(c.kind(), k -> new java.util.EnumMap<>(Outcome.class));
+        for (java.util.Map.Entry<Outcome, Long> e : c.outcomes().entrySet()) {
+          m.merge(e.getKey(), e.getValue(), Long::sum);
+        }
+        retries.merge(c.kind(), c.retries(), Long::sum);
+        hists.computeIfAbsent(c.kind(), k -> new org.HdrHistogram.Histogram(2)).add(c.latency());
+      }
+    }
+    java.util.List<CallerResult> callers = new java.util.ArrayList<>();
+    for (CallerKind k : outcomes.keySet()) {
+      callers.add(new CallerResult(k, outcomes.get(k), retries.get(k), hists.get(k)));
+    }
+    RunResult last = runs.get(runs.size() - 1);
+    return new RunResult(
+        runs.get(0).workload(),
+        elapsed,
+        callers,
+        new VmaLockStats(success, abort, retry, miss),
+        violations,
+        vs,
+        leaks,
+        ls,
+        last.mapCount());
+  }
+
+  /**
    * Whether the run found neither a violation nor a leaked lock.
    *
    * @return true when both counts are 0

@@ -1,5 +1,6 @@
 package io.github.vmalock.sim;
 
+import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
 
@@ -64,7 +65,8 @@ public record SimContext(
       violations.violation(
           caller, "F3: got a VMA of another mm (recycled object) for " + hex(addr));
     }
-    if (!vma.isAttached()) {
+    // Without per-VMA locks attach/detach do nothing (vm_refcnt stays 0): nothing to check.
+    if (world.lockMode() == LockMode.PER_VMA && !vma.isAttached()) {
       violations.violation(caller, "F2: got a detached VMA for " + hex(addr));
     }
     if (vmaLocked && vma.isWriteLocked()) {

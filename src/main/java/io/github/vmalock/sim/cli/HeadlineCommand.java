@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "The headline comparison (what running with no arguments does): page faults against a",
-      "concurrent mmap/munmap writer, in BEFORE+MMAP_LOCK_ONLY, BEFORE+PER_VMA, AFTER+PER_VMA."
+      "concurrent mmap/munmap writer, in BEFORE+MMAP_LOCK_ONLY, BEFORE+PER_VMA, AFTER+PER_VMA,",
+      "each after an unmeasured warm-up run; debug mode off (a speed run)."
     })
 public final class HeadlineCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -40,6 +41,25 @@ public final class HeadlineCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       description = "Length of each world's run (default: 2s).")
   Duration duration = Duration.ofSeconds(2);
+
+  @Option(
+      names = "--warmup",
+      converter = DurationConverter.class,
+      description =
+          "Unmeasured run of each world before its measured run, so that the JIT has compiled"
+              + " the paths (default: 500ms).")
+  Duration warmup = Duration.ofMillis(500);
+
+  @Option(names = "--no-warmup", description = "Skip the warm-up runs.")
+  boolean noWarmup;
+
+  @Option(
+      names = "--rounds",
+      description =
+          "Split each world's time into this many rounds, run the worlds in turn round by round,"
+              + " and sum them, so that load from elsewhere on the machine hits every world alike"
+              + " (default: ${DEFAULT-VALUE}).")
+  int rounds = 4;
 
   @Option(
       names = {"-t", "--threads"},
@@ -81,6 +101,7 @@ public final class HeadlineCommand implements Callable<Integer> {
     RunCommand.range(cmd, "--threads", threads, 1, 1024);
     RunCommand.range(cmd, "--writers", writers, 1, 1024);
     RunCommand.range(cmd, "--vmas", vmas, 8, 100_000);
+    RunCommand.range(cmd, "--rounds", rounds, 1, 1000);
     Emit.checkWritable(cmd, json, "--json");
     Emit.checkWritable(cmd, chart, "--chart");
     Workload base =
@@ -95,23 +116,54 @@ public final class HeadlineCommand implements Callable<Integer> {
             .build();
     out.printf(
         Locale.ROOT,
-        "Headline: %d page-faulting thread(s) vs %d mmap/munmap writer(s), %d VMAs, %s per world,"
-            + " seed %d, %d CPUs%n%n",
+        "Headline: %d page-faulting thread(s) vs %d mmap/munmap writer(s), %d VMAs, %s per world"
+            + " in %d rounds after %s warm-up, seed %d, %d CPUs%n%n",
         threads,
         writers,
         vmas,
         RunCommand.fmt(duration),
+        rounds,
+        noWarmup ? "no" : RunCommand.fmt(warmup),
         seed,
         Runtime.getRuntime().availableProcessors());
     out.flush();
-    List<RunResult> results = new ArrayList<>();
-    boolean showProgress = Progress.wanted(quiet, duration.toMillis() * World.all().size());
-    for (World w : World.all()) {
-      Progress p = showProgress ? new Progress(err, "headline ") : null;
-      results.add(Simulator.run(base.toBuilder().world(w).build(), p));
-      if (p != null) {
-        p.clear();
+    long warmupMillis = noWarmup ? 0 : warmup.toMillis();
+    boolean showProgress =
+        Progress.wanted(quiet, (duration.toMillis() + warmupMillis) * World.all().size());
+    List<World> worlds = World.all();
+    if (!noWarmup) {
+      for (World w : worlds) {
+        Progress wp = showProgress ? new Progress(err, "warm-up ") : null;
+        Simulator.run(base.toBuilder().world(w).duration(warmup).build(), wp);
+        if (wp != null) {
+          wp.clear();
+        }
       }
+    }
+    Duration round = duration.dividedBy(rounds);
+    if (round.isZero()) {
+      round = Duration.ofNanos(1);
+    }
+    List<List<RunResult>> perWorld = new ArrayList<>();
+    for (int i = 0; i < worlds.size(); i++) {
+      perWorld.add(new ArrayList<>());
+    }
+    for (int r = 0; r < rounds; r++) {
+      for (int i = 0; i < worlds.size(); i++) {
+        Progress p =
+            showProgress
+                ? new Progress(err, String.format(Locale.ROOT, "round %d/%d ", r + 1, rounds))
+                : null;
+        Workload wl = base.toBuilder().world(worlds.get(i)).duration(round).seed(seed + r).build();
+        perWorld.get(i).add(Simulator.run(wl, p));
+        if (p != null) {
+          p.clear();
+        }
+      }
+    }
+    List<RunResult> results = new ArrayList<>();
+    for (List<RunResult> l : perWorld) {
+      results.add(RunResult.merge(l));
     }
     int status = Emit.results(results, json, chart, out, err);
     out.println();
