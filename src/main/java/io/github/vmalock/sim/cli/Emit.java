@@ -28,7 +28,11 @@ final class Emit {
 
   static int results(
       List<RunResult> results, File json, File chart, PrintWriter out, PrintWriter err) {
-    out.print(Report.table(results));
+    String table = Report.table(results);
+    out.print(table);
+    if (!table.endsWith("\n")) {
+      out.println();
+    }
     out.flush();
     int status = 0;
     for (RunResult r : results) {
