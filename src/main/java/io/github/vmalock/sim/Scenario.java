@@ -64,6 +64,16 @@ public enum Scenario {
       "mmap=3",
       "munmap=1",
       "mprotect=1"),
+  /** VMAs recycled between two mms sharing a cache, under the readers' feet. */
+  RECYCLE(
+      "recycle",
+      "page faults, binder, TCP while a neighbour mm sharing the VMA cache churns",
+      0.0,
+      "page-fault=4",
+      "binder-install=1",
+      "tcp-zerocopy=1",
+      "mmap=3",
+      "munmap=1"),
   /** Every correct caller at once. */
   MIXED(
       "mixed",
@@ -137,13 +147,23 @@ public enum Scenario {
   }
 
   /**
-   * Applies this scenario's mix and retry rate to a workload builder.
+   * Applies this scenario's mix, retry rate and neighbour writers to a workload builder.
    *
    * @param b the builder
    * @return the builder
    */
   public Workload.Builder applyTo(Workload.Builder b) {
-    return b.mix(mix()).retryRate(retryRate);
+    return b.mix(mix()).retryRate(retryRate).neighbourWriters(neighbourWriters());
+  }
+
+  /**
+   * Writer threads of the neighbour mm this scenario runs (see {@link
+   * Workload#neighbourWriters()}).
+   *
+   * @return 1 for {@code recycle} and {@code mixed}, else 0
+   */
+  public int neighbourWriters() {
+    return this == RECYCLE || this == MIXED ? 1 : 0;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.github.vmalock.sim;
 import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
+import io.github.vmalock.mm.VmAreaCache;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -64,8 +65,11 @@ public final class Simulator {
    */
   public static RunResult run(Workload workload, ProgressListener progress) {
     World world = workload.world();
+    // One cache per run (immediate reuse): runs do not share objects, the neighbour mm does.
+    VmAreaCache cache = new VmAreaCache();
     MmStruct mm =
         MmStruct.builder()
+            .cache(cache)
             .lockMode(world.lockMode())
             .variant(workload.variant())
             .debug(workload.debug())
@@ -73,6 +77,12 @@ public final class Simulator {
     AddressLayout layout = new AddressLayout(workload.vmas());
     layout.populate(mm);
     SimContext ctx = SimContext.of(mm, world, layout);
+    SimContext neighbour = null;
+    if (workload.neighbourWriters() > 0) {
+      MmStruct other = MmStruct.builder().cache(cache).lockMode(world.lockMode()).build();
+      layout.populate(other);
+      neighbour = new SimContext(other, world, layout, new PageTable(layout), ctx.violations());
+    }
     BinderAlloc alloc = new BinderAlloc();
 
     Map<CallerKind, KernelCaller> callers = new EnumMap<>(CallerKind.class);
@@ -83,6 +93,7 @@ public final class Simulator {
     Picker writerPicker = new Picker(workload.mix(), true);
 
     List<Worker> workers = new ArrayList<>();
+    List<Worker> neighbours = new ArrayList<>();
     CountDownLatch start = new CountDownLatch(1);
     Run run = new Run(workload, ctx, callers, start);
     for (int i = 0; i < workload.threads(); i++) {
@@ -91,7 +102,24 @@ public final class Simulator {
     for (int i = 0; i < workload.writers(); i++) {
       workers.add(new Worker(run, workload.threads() + i, writerPicker, true));
     }
+    if (neighbour != null) {
+      Map<CallerKind, Integer> churn = new EnumMap<>(CallerKind.class);
+      churn.put(CallerKind.MMAP, 1);
+      churn.put(CallerKind.MUNMAP, 1);
+      Map<CallerKind, KernelCaller> nc = new EnumMap<>(CallerKind.class);
+      nc.put(CallerKind.MMAP, CallerKind.MMAP.create(neighbour, alloc, 0));
+      nc.put(CallerKind.MUNMAP, CallerKind.MUNMAP.create(neighbour, alloc, 0));
+      Run nrun = new Run(workload, neighbour, nc, start);
+      nrun.neighbourOf = run;
+      int base = workload.threads() + workload.writers();
+      for (int i = 0; i < workload.neighbourWriters(); i++) {
+        neighbours.add(new Worker(nrun, base + i, new Picker(churn, true), true));
+      }
+    }
     for (Worker w : workers) {
+      w.thread.start();
+    }
+    for (Worker w : neighbours) {
       w.thread.start();
     }
     long t0 = System.nanoTime();
@@ -124,10 +152,18 @@ public final class Simulator {
         stuck = true;
       }
     }
+    run.stop = true; // the neighbour's writers stop with this mm's threads
+    for (Worker w : neighbours) {
+      if (!join(w.thread, joinDeadline)) {
+        stuck = true;
+      }
+    }
     long elapsed = System.nanoTime() - t0;
     if (stuck) {
       run.stop = true;
-      for (Worker w : workers) {
+      List<Worker> all = new ArrayList<>(workers);
+      all.addAll(neighbours);
+      for (Worker w : all) {
         if (w.thread.isAlive()) {
           ctx.violations()
               .violation(w.thread.getName(), "stuck after the run: " + stackOf(w.thread));
@@ -150,6 +186,9 @@ public final class Simulator {
             mapCount);
     if (quiescent) {
       mm.close(); // exit_mmap: would wait forever on a VMA with a leaked read reference
+    }
+    if (neighbour != null && !stuck) {
+      neighbour.mm().close();
     }
     return r;
   }
@@ -298,6 +337,13 @@ public final class Simulator {
     volatile boolean stop;
     volatile boolean readersDone;
 
+    /** For the neighbour mm's writers: the run whose end they follow, else null. */
+    Run neighbourOf;
+
+    boolean stopped() {
+      return stop || (neighbourOf != null && neighbourOf.stop);
+    }
+
     Run(
         Workload workload,
         SimContext ctx,
@@ -375,10 +421,11 @@ public final class Simulator {
       ReentrantReadWriteLock mmapLock = mm.mmapLock();
       String lastLeak = null;
       for (long i = 0; ; i++) {
-        if (run.stop) {
+        if (run.stopped()) {
           break;
         }
-        if (counted) {
+        // The neighbour mm's writers run until the main run stops (stopped() above).
+        if (counted && run.neighbourOf == null) {
           if (writer
               ? (run.readersDone || (run.workload.threads() == 0 && i >= limit))
               : i >= limit) {

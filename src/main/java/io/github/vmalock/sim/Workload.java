@@ -31,6 +31,7 @@ public final class Workload {
   private final boolean debug;
   private final ProtocolVariant variant;
   private final Duration stuckTimeout;
+  private final int neighbourWriters;
 
   private Workload(Builder b) {
     this.world = b.world;
@@ -45,6 +46,7 @@ public final class Workload {
     this.debug = b.debug;
     this.variant = b.variant;
     this.stuckTimeout = b.stuckTimeout;
+    this.neighbourWriters = b.neighbourWriters;
   }
 
   /**
@@ -77,6 +79,7 @@ public final class Workload {
     b.debug = debug;
     b.variant = variant;
     b.stuckTimeout = stuckTimeout;
+    b.neighbourWriters = neighbourWriters;
     return b;
   }
 
@@ -189,6 +192,17 @@ public final class Workload {
   }
 
   /**
+   * Writer threads churning a second mm that shares the first one's VMA cache, so that VMAs freed
+   * by one address space are handed out again at once to the other ({@code SLAB_TYPESAFE_BY_RCU}
+   * reuse across mms) and the readers' {@code vm_mm} re-check is exercised.
+   *
+   * @return the count, 0 for none
+   */
+  public int neighbourWriters() {
+    return neighbourWriters;
+  }
+
+  /**
    * Whether the run is timed (rather than counted).
    *
    * @return true for a duration run
@@ -211,6 +225,7 @@ public final class Workload {
     private boolean debug;
     private ProtocolVariant variant = ProtocolVariant.FAITHFUL;
     private Duration stuckTimeout = Duration.ofSeconds(60);
+    private int neighbourWriters;
 
     private Builder() {}
 
@@ -346,6 +361,17 @@ public final class Workload {
     }
 
     /**
+     * Sets the writer threads of the neighbour mm (see {@link Workload#neighbourWriters()}).
+     *
+     * @param n count, 0 to 64
+     * @return this builder
+     */
+    public Builder neighbourWriters(int n) {
+      this.neighbourWriters = n;
+      return this;
+    }
+
+    /**
      * Sets how long the runner waits for a thread after the expected end.
      *
      * @param timeout positive duration
@@ -371,6 +397,10 @@ public final class Workload {
       }
       if (writers < 0 || writers > 1024) {
         throw new IllegalArgumentException("writers must be between 0 and 1024, was " + writers);
+      }
+      if (neighbourWriters < 0 || neighbourWriters > 64) {
+        throw new IllegalArgumentException(
+            "neighbour writers must be between 0 and 64, was " + neighbourWriters);
       }
       if (opsPerThread < 0) {
         throw new IllegalArgumentException("ops must be positive, was " + opsPerThread);

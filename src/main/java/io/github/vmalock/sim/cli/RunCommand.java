@@ -79,6 +79,13 @@ public final class RunCommand implements Callable<Integer> {
   Double retryRate;
 
   @Option(
+      names = "--neighbour-writers",
+      description =
+          "Writer threads churning a second mm that shares the VMA cache, so freed VMAs are"
+              + " recycled across mms under the readers (default: the scenario's, 0 or 1).")
+  Integer neighbourWriters;
+
+  @Option(
       names = "--shape",
       description =
           "Callers before or after the series: ${COMPLETION-CANDIDATES} (default: AFTER).")
@@ -161,6 +168,8 @@ public final class RunCommand implements Callable<Integer> {
     range(cmd, "--threads", threads, 0, 1024);
     range(cmd, "--writers", writers, 0, 1024);
     range(cmd, "--vmas", vmas, 8, 100_000);
+    int nw = neighbourWriters == null ? sc.neighbourWriters() : neighbourWriters;
+    range(cmd, "--neighbour-writers", nw, 0, 64);
     if (ops != null) {
       range(cmd, "--ops", ops, 1, Long.MAX_VALUE / 2);
       if (duration != null) {
@@ -195,6 +204,7 @@ public final class RunCommand implements Callable<Integer> {
             .seed(seed)
             .vmas(vmas)
             .variant(variant)
+            .neighbourWriters(nw)
             .debug(debug);
     if (ops != null) {
       b.opsPerThread(ops);
