@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -220,9 +221,10 @@ class AddressSpaceDifferentialTest {
         flags[p] = f;
         segment[p] = seg;
       }
-      assertThat(v).as("mmap returns the VMA covering addr").isNotNull();
-      assertThat(v.contains(start * PAGE)).as("returned %s covers %s", v, hex(start)).isTrue();
-      assertThat(v.flags()).isEqualTo(f);
+      check(
+          v != null && v.contains(start * PAGE),
+          () -> "mmap returned " + v + ", not covering addr");
+      check(v.flags() == f, () -> "mmap returned " + v + " without the flags asked for");
       afterSuccess(seq, start, start + len);
     }
 
@@ -329,10 +331,11 @@ class AddressSpaceDifferentialTest {
 
     private void afterSuccess(int seqBefore, int from, int to) {
       int seq = mm.mmLockSeq();
-      assertThat(seq & 1).as("mm_lock_seq even after the operation (%d)", seq).isEqualTo(0);
-      assertThat(seq - seqBefore)
-          .as("one mmap write-lock period per operation: mm_lock_seq %d -> %d", seqBefore, seq)
-          .isEqualTo(2);
+      check((seq & 1) == 0, () -> "mm_lock_seq odd after the operation: " + seq);
+      check(
+          seq - seqBefore == 2,
+          () ->
+              "one mmap write-lock period per operation: mm_lock_seq " + seqBefore + " -> " + seq);
       compare("after operation");
       checkLookups(Math.max(0, from - 2), Math.min(PAGES, to + 2));
     }
@@ -393,60 +396,68 @@ class AddressSpaceDifferentialTest {
         throw new AssertionError(
             when + ": VMA list differs\nexpected:\n" + render(want) + "actual:\n" + render(got));
       }
-      assertThat(mm.mapCount()).as("mapCount() %s", when).isEqualTo(want.size());
+      check(mm.mapCount() == want.size(), () -> when + ": mapCount() " + mm.mapCount());
       for (VmArea v : objects) {
-        assertThat(v.refcnt()).as("refcnt of %s %s (attached, no reader)", v, when).isEqualTo(1);
-        assertThat(v.isAttached()).isTrue();
-        assertThat(v.isWriteLocked()).as("%s write-locked after the operation", v).isFalse();
-        assertThat(v.mm()).isSameAs(mm);
+        // Plain checks on this hot path: AssertJ per VMA per step would dominate the run time.
+        check(v.refcnt() == 1, () -> when + ": refcnt of " + v + " is " + v.refcnt() + ", not 1");
+        check(v.isAttached(), () -> when + ": " + v + " in the tree but detached");
+        check(!v.isWriteLocked(), () -> when + ": " + v + " write-locked after the operation");
+        check(v.mm() == mm, () -> when + ": " + v + " belongs to another mm");
       }
-      assertThat(mm.mmapLock().isWriteLocked()).isFalse();
-      assertThat(mm.mmapLock().getReadLockCount()).isZero();
+      check(!mm.mmapLock().isWriteLocked(), () -> when + ": mmap write lock still held");
+      check(mm.mmapLock().getReadLockCount() == 0, () -> when + ": mmap read lock still held");
     }
 
     /** Checks the lookup functions page by page over {@code [from, to)}. */
     private void checkLookups(int from, int to) {
       List<Vma> want = expected();
+      // firstAfter[p]: index of the first expected VMA with end > any address in page p.
+      int[] firstAfter = new int[PAGES + 1];
+      int idx = want.size();
+      firstAfter[PAGES] = idx;
+      for (int p = PAGES - 1; p >= 0; p--) {
+        while (idx > 0 && want.get(idx - 1).end > p * PAGE) {
+          idx--;
+        }
+        firstAfter[p] = idx;
+      }
       mm.mmapReadLock();
       try {
         for (int p = from; p < to; p++) {
-          long addr = p * PAGE + (p % 3) * 1000; // unaligned lookups are legitimate
-          Vma in = null;
-          Vma after = null;
-          Vma before = null;
-          for (Vma v : want) {
-            if (v.start <= addr && addr < v.end) {
-              in = v;
-            }
-            if (v.end > addr && after == null) {
-              after = v;
-            }
-            if (v.end <= addr) {
-              before = v; // find_vma_prev: the VMA before find_vma's (or the last one)
-            }
-          }
-          VmArea got = mm.vmaLookup(addr);
-          assertThat(Vma.of(got)).as("vmaLookup(%s)", Long.toHexString(addr)).isEqualTo(in);
-          VmArea found = mm.findVma(addr);
-          assertThat(Vma.of(found)).as("findVma(%s)", Long.toHexString(addr)).isEqualTo(after);
-          VmArea prev = mm.findVmaPrev(addr);
-          assertThat(Vma.of(prev)).as("findVmaPrev(%s)", Long.toHexString(addr)).isEqualTo(before);
-          VmArea hit = mm.findVmaIntersection(addr & -PAGE, (addr & -PAGE) + 2 * PAGE);
-          Vma wantHit = null;
-          for (Vma v : want) {
-            if (v.end > (addr & -PAGE) && v.start < (addr & -PAGE) + 2 * PAGE) {
-              wantHit = v;
-              break;
-            }
-          }
-          assertThat(Vma.of(hit))
-              .as("findVmaIntersection(%s, +2 pages)", Long.toHexString(addr & -PAGE))
-              .isEqualTo(wantHit);
+          long page = p * PAGE;
+          long addr = page + (p % 3) * 1000; // unaligned lookups are legitimate
+          int i = firstAfter[p];
+          Vma after = i < want.size() ? want.get(i) : null;
+          Vma in = after != null && after.start <= addr ? after : null;
+          // find_vma_prev: the VMA before find_vma's result (the last one if there is none).
+          Vma before = i > 0 ? want.get(i - 1) : null;
+          Vma hit = after != null && after.start < page + 2 * PAGE ? after : null;
+          expectLookup("vmaLookup", addr, mm.vmaLookup(addr), in);
+          expectLookup("findVma", addr, mm.findVma(addr), after);
+          expectLookup("findVmaPrev", addr, mm.findVmaPrev(addr), before);
+          expectLookup(
+              "findVmaIntersection(+2 pages)",
+              page,
+              mm.findVmaIntersection(page, page + 2 * PAGE),
+              hit);
         }
       } finally {
         mm.mmapReadUnlock();
       }
     }
+  }
+
+  private static void check(boolean ok, Supplier<String> message) {
+    if (!ok) {
+      throw new AssertionError(message.get());
+    }
+  }
+
+  private static void expectLookup(String what, long addr, VmArea got, Vma want) {
+    Vma g = Vma.of(got);
+    check(
+        Objects.equals(g, want),
+        () -> what + "(" + Long.toHexString(addr) + ") returned " + g + ", expected " + want);
   }
 
   /** A VMA's observable fields, compared by value. */

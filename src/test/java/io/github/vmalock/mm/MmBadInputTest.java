@@ -259,7 +259,9 @@ class MmBadInputTest {
       rejects(IllegalArgumentException.class, () -> mm.mmap(-PAGE, RW), value(-PAGE));
       rejects(IllegalArgumentException.class, () -> mm.mmap(PAGE + 1, RW), value(PAGE + 1));
       rejects(
-          IllegalArgumentException.class, () -> mm.mmap(TASK_SIZE + PAGE, RW), value(TASK_SIZE));
+          IllegalArgumentException.class,
+          () -> mm.mmap(TASK_SIZE + PAGE, RW),
+          concat(value(TASK_SIZE + PAGE), value(TASK_SIZE)));
       rejects(IllegalArgumentException.class, () -> mm.mmap(Long.MAX_VALUE & -PAGE, RW), "length");
       rejects(IllegalArgumentException.class, () -> mm.mmap(PAGE, RW | 1L << 40), "flag");
     }
