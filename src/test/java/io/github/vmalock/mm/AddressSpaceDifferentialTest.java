@@ -73,8 +73,7 @@ class AddressSpaceDifferentialTest {
   };
 
   private static int operations() {
-    String scale = System.getProperty("vmalock.scale", "small");
-    return "large".equals(scale) ? 1_000_000 : 100_000;
+    return TestScale.pick(100_000, 1_000_000);
   }
 
   private static long seed() {

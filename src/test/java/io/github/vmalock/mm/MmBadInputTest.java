@@ -681,7 +681,7 @@ class MmBadInputTest {
     @DisplayName("every read-lock path refuses the reader past the limit, nothing leaks")
     void overflow() {
       VmArea a = vmas.get(0);
-      int saved = VmArea.setRefcntLimitForTest(3);
+      VmArea.setRefcntLimitForTest(3);
       try {
         VmArea r1 = mm.lockVmaUnderRcu(A);
         VmArea r2 = mm.lockVmaUnderRcu(A);
@@ -710,7 +710,7 @@ class MmBadInputTest {
         r1.endRead();
         r2.endRead();
       } finally {
-        VmArea.setRefcntLimitForTest(saved);
+        VmArea.setRefcntLimitForTest(VmArea.VM_REFCNT_LIMIT);
       }
       assertThat(a.refcnt()).isOne();
     }
