@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -94,26 +95,108 @@ class AddressSpaceDifferentialTest {
   }
 
   @Test
-  @DisplayName("two mms sharing one recycling VmAreaCache (SLAB_TYPESAFE_BY_RCU reuse)")
-  void twoMmsSharingRecyclingCacheMatchReference() {
+  @DisplayName("two mms sharing one recycling VmAreaCache, readers racing the writer (F1-F4, I1)")
+  void twoMmsSharingRecyclingCacheWithRacingReader() throws Exception {
     long seed = seed();
-    VmAreaCache cache = new VmAreaCache();
+    VmAreaCache cache = new VmAreaCache(VmAreaCache.Mode.IMMEDIATE_REUSE);
     MmStruct a = MmStruct.builder().cache(cache).taskSize(PAGES * PAGE).build();
     MmStruct b = MmStruct.builder().cache(cache).taskSize(PAGES * PAGE).build();
+    Reader reader = new Reader(a, seed);
+    Thread thread = new Thread(reader, "racing-reader");
     try {
       Run runA = new Run(seed, a, 0);
       Run runB = new Run(seed ^ 0x5DEECE66DL, b, 0);
-      int steps = operations() / 4;
-      for (int i = 0; i < steps; i++) {
+      runA.concurrentReaders = true;
+      thread.start();
+      int steps = operations() / 10;
+      for (int i = 0; i < steps && reader.failure == null; i++) {
         runA.step(i);
         runB.step(i);
       }
-      // The other mm's VMAs must never be touched by the recycling.
-      runA.compare("final check after interleaving with the other mm");
+      reader.stop = true;
+      thread.join(TimeUnit.SECONDS.toMillis(60));
+      assertThat(thread.isAlive()).as("reader stopped").isFalse();
+      if (reader.failure != null) {
+        throw new AssertionError(
+            "seed=" + seed + ": racing reader saw a forbidden outcome", reader.failure);
+      }
+      assertThat(reader.locked)
+          .as("the reader locked VMAs at all (%d misses)", reader.nulls)
+          .isPositive();
+      // Quiescent again: every count back to 1; the other mm was never touched by the recycling.
+      runA.concurrentReaders = false;
+      runA.compare("final check after the racing reader stopped");
       runB.compare("final check after interleaving with the other mm");
     } finally {
+      reader.stop = true;
+      thread.join(TimeUnit.SECONDS.toMillis(60));
       a.close();
       b.close();
+    }
+  }
+
+  /**
+   * A reader on one mm: {@code lockVmaUnderRcu} (mostly) or {@code vmaStartReadUnlocked} at random
+   * addresses; every VMA it gets must contain the address (F1), be attached (F2), belong to this mm
+   * (F3), not be write-locked (F4), and keep its fields while the reader holds it (I1).
+   */
+  private static final class Reader implements Runnable {
+    private final MmStruct mm;
+    private final SplittableRandom rnd;
+    volatile boolean stop;
+    volatile Throwable failure;
+    long locked;
+    long nulls;
+
+    Reader(MmStruct mm, long seed) {
+      this.mm = mm;
+      this.rnd = new SplittableRandom(seed * 31 + 7);
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (!stop) {
+          long addr = (LOW + rnd.nextInt(PAGES - LOW)) * PAGE + rnd.nextInt((int) PAGE);
+          VmArea v = rnd.nextInt(8) == 0 ? mm.vmaStartReadUnlocked(addr) : mm.lockVmaUnderRcu(addr);
+          if (v == null) {
+            nulls++;
+            continue;
+          }
+          try {
+            check(v.contains(addr), () -> "F1: " + v + " returned for " + Long.toHexString(addr));
+            check(v.mm() == mm, () -> "F3: " + v + " belongs to another mm");
+            int ref = v.refcnt();
+            check(
+                (ref & (VmArea.VM_REFCNT_LIMIT)) >= 2,
+                () -> "F2: " + v + " returned with refcnt " + Integer.toHexString(ref));
+            check(!v.isWriteLocked(), () -> "F4: " + v + " returned write-locked");
+            long start = v.start();
+            long end = v.end();
+            long flags = v.flags();
+            long pgoff = v.pgoff();
+            for (int i = 0; i < 50; i++) {
+              Thread.onSpinWait();
+            }
+            check(
+                start == v.start() && end == v.end() && flags == v.flags() && pgoff == v.pgoff(),
+                () ->
+                    "I1: "
+                        + v
+                        + " changed while read-locked (was "
+                        + Long.toHexString(start)
+                        + "-"
+                        + Long.toHexString(end)
+                        + ")");
+            check(v.mm() == mm && v.isAttached(), () -> "F6/F7: " + v + " freed while read-locked");
+            locked++;
+          } finally {
+            v.endRead();
+          }
+        }
+      } catch (Throwable t) {
+        failure = t;
+      }
     }
   }
 
@@ -123,6 +206,9 @@ class AddressSpaceDifferentialTest {
     private final SplittableRandom rnd;
     private final MmStruct mm;
     private final int steps;
+
+    /** A racing reader may hold read references: refcnt may exceed 1 between operations. */
+    boolean concurrentReaders;
 
     /** Flags per page; -1 = unmapped. */
     private final long[] flags = new long[PAGES];
@@ -398,13 +484,19 @@ class AddressSpaceDifferentialTest {
       check(mm.mapCount() == want.size(), () -> when + ": mapCount() " + mm.mapCount());
       for (VmArea v : objects) {
         // Plain checks on this hot path: AssertJ per VMA per step would dominate the run time.
-        check(v.refcnt() == 1, () -> when + ": refcnt of " + v + " is " + v.refcnt() + ", not 1");
+        int ref = v.refcnt();
+        check(
+            ref == 1 || (concurrentReaders && ref > 1 && ref <= VmArea.VM_REFCNT_LIMIT),
+            () -> when + ": refcnt of " + v + " is " + Integer.toHexString(ref) + ", not 1");
         check(v.isAttached(), () -> when + ": " + v + " in the tree but detached");
         check(!v.isWriteLocked(), () -> when + ": " + v + " write-locked after the operation");
         check(v.mm() == mm, () -> when + ": " + v + " belongs to another mm");
       }
       check(!mm.mmapLock().isWriteLocked(), () -> when + ": mmap write lock still held");
-      check(mm.mmapLock().getReadLockCount() == 0, () -> when + ": mmap read lock still held");
+      check(
+          concurrentReaders || mm.mmapLock().getReadLockCount() == 0,
+          () -> when + ": mmap read lock still held");
+      mm.mmMt.validate();
     }
 
     /** Checks the lookup functions page by page over {@code [from, to)}. */
