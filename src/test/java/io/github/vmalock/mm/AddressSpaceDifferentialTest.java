@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Seeded random differential test of the address-space operations ({@code mmap}, {@code munmap},
@@ -89,6 +91,29 @@ class AddressSpaceDifferentialTest {
     MmStruct mm = MmStruct.builder().taskSize(PAGES * PAGE).build();
     try {
       new Run(seed, mm, operations()).run();
+    } finally {
+      mm.close();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}, VmAreaCache.{1}")
+  @CsvSource({
+    "PER_VMA, NO_REUSE",
+    "PER_VMA, GRACE_PERIOD",
+    "MMAP_LOCK_ONLY, IMMEDIATE_REUSE",
+    "MMAP_LOCK_ONLY, NO_REUSE"
+  })
+  @DisplayName("the same address space in every lock mode and cache mode")
+  void lockAndCacheModesMatchReference(LockMode lockMode, VmAreaCache.Mode cacheMode) {
+    long seed = seed();
+    MmStruct mm =
+        MmStruct.builder()
+            .lockMode(lockMode)
+            .cache(new VmAreaCache(cacheMode))
+            .taskSize(PAGES * PAGE)
+            .build();
+    try {
+      new Run(seed, mm, operations() / 20).run();
     } finally {
       mm.close();
     }
@@ -483,7 +508,13 @@ class AddressSpaceDifferentialTest {
             when + ": VMA list differs\nexpected:\n" + render(want) + "actual:\n" + render(got));
       }
       check(mm.mapCount() == want.size(), () -> when + ": mapCount() " + mm.mapCount());
+      boolean perVma = mm.lockMode() == LockMode.PER_VMA;
       for (VmArea v : objects) {
+        if (!perVma) {
+          // CONFIG_PER_VMA_LOCK=n: no vm_refcnt, no attach state, no VMA write locks.
+          check(v.mm() == mm, () -> when + ": " + v + " belongs to another mm");
+          continue;
+        }
         // Plain checks on this hot path: AssertJ per VMA per step would dominate the run time.
         int ref = v.refcnt();
         check(
