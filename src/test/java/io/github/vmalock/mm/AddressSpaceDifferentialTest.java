@@ -76,7 +76,7 @@ class AddressSpaceDifferentialTest {
   };
 
   private static int operations() {
-    return TestScale.pick(100_000, 1_000_000);
+    return TestSupport.scaled(100_000); // large: 2,000,000
   }
 
   private static long seed() {

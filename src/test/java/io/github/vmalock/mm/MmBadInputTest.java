@@ -224,6 +224,19 @@ class MmBadInputTest {
           () -> mm.mmap(Long.MIN_VALUE, PAGE, RW),
           value(Long.MIN_VALUE));
       rejects(IllegalArgumentException.class, () -> mm.mmap(-PAGE, PAGE, RW), value(-PAGE));
+      // Below mmap_min_addr: the kernel refuses MAP_FIXED there (EPERM from security_mmap_addr).
+      rejects(
+          IllegalArgumentException.class,
+          () -> mm.mmap(0, PAGE, RW),
+          "mmap_min_addr",
+          "MMAP_MIN_ADDR",
+          "10000");
+      rejects(
+          IllegalArgumentException.class,
+          () -> mm.mmap(MmStruct.MMAP_MIN_ADDR - PAGE, 2 * PAGE, RW),
+          "mmap_min_addr",
+          "MMAP_MIN_ADDR",
+          "10000");
       // Past taskSize: starting at it, and straddling it.
       rejects(IllegalArgumentException.class, () -> mm.mmap(TASK_SIZE, PAGE, RW), value(TASK_SIZE));
       rejects(

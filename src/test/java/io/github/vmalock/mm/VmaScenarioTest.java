@@ -1,6 +1,7 @@
 package io.github.vmalock.mm;
 
 import static io.github.vmalock.mm.VmFlags.VM_DONTEXPAND;
+import static io.github.vmalock.mm.VmFlags.VM_GROWSDOWN;
 import static io.github.vmalock.mm.VmFlags.VM_IO;
 import static io.github.vmalock.mm.VmFlags.VM_MIXEDMAP;
 import static io.github.vmalock.mm.VmFlags.VM_PFNMAP;
@@ -809,5 +810,43 @@ class VmaScenarioTest {
     assertLayout(mm, span(0, 0x1000, RW), span(0x3000, 0x4000, RW));
     assertLeavesAlone(setup, op, a(0));
     assertLeavesAlone(setup, op, a(0x3000));
+  }
+
+  @Test
+  @DisplayName(
+      "mprotect_fixup: a VMA inside the range whose flags do not change is skipped, not locked")
+  void mprotectSkipsUnchangedVmaInsideRange() throws Exception {
+    // A is VM_IO (never merges) and already read-only; B loses VM_WRITE.
+    Consumer<MmStruct> setup =
+        m -> {
+          m.mmap(a(0), 0x2000, R | VM_IO);
+          m.mmap(a(0x2000), 0x2000, RW);
+        };
+    Op op = m -> m.mprotect(a(0), 0x4000, R);
+    MmStruct mm = newMm(LockMode.PER_VMA);
+    setup.accept(mm);
+    op.run(mm);
+    assertLayout(mm, span(0, 0x2000, R | VM_IO), span(0x2000, 0x4000, R));
+    assertLeavesAlone(setup, op, a(0));
+    assertWriteLocks(setup, op, a(0x2000), a(0));
+  }
+
+  @Test
+  @DisplayName(
+      "unmapped_area_topdown: mmap(NULL) keeps stack_guard_gap below a VM_GROWSDOWN VMA"
+          + " (vm_start_gap)")
+  void topDownPlacementKeepsStackGuardGap() {
+    MmStruct mm = newMm(LockMode.PER_VMA);
+    long top = mm.taskSize();
+    VmArea stack = mm.mmap(top - 16 * 0x1000, 16 * 0x1000, RW | VM_GROWSDOWN);
+    VmArea v = mm.mmap(0x1000, RW);
+    assertThat(v.start())
+        .as("highest address whose end leaves the guard gap below %s", stack)
+        .isEqualTo(stack.start() - MmStruct.STACK_GUARD_GAP - 0x1000);
+
+    // Without VM_GROWSDOWN no gap is kept: the new VMA ends where the old one starts.
+    MmStruct plain = newMm(LockMode.PER_VMA);
+    VmArea high = plain.mmap(top - 16 * 0x1000, 16 * 0x1000, RW);
+    assertThat(plain.mmap(0x1000, R).end()).isEqualTo(high.start());
   }
 }
