@@ -28,11 +28,10 @@ import picocli.CommandLine.Spec;
     name = "headline",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = {
-      "The headline comparison (what running with no arguments does): page faults against a",
-      "concurrent mmap/munmap writer, in BEFORE+MMAP_LOCK_ONLY, BEFORE+PER_VMA, AFTER+PER_VMA,",
-      "each after an unmeasured warm-up run; debug mode off (a speed run)."
-    })
+    description =
+        "The headline comparison (what running with no arguments does): page faults against a"
+            + " concurrent mmap/munmap writer, in BEFORE+MMAP_LOCK_ONLY, BEFORE+PER_VMA,"
+            + " AFTER+PER_VMA, after an unmeasured warm-up of each; debug mode off (a speed run).")
 public final class HeadlineCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

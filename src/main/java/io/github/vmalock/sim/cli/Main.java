@@ -19,15 +19,15 @@ import picocli.CommandLine.Spec;
     versionProvider = Main.Version.class,
     sortOptions = false,
     description = {
-      "Simulates the Linux kernel's per-VMA locks: kernel callers before and after the series",
-      "\"mm: Unconditional per-VMA locks and cleanups\", against a model of mm_struct.",
-      "With no arguments: the headline comparison (a page-fault storm with a concurrent",
-      "mmap/munmap writer in the three worlds, a few seconds)."
+      "Simulates the Linux kernel's per-VMA locks: kernel callers before and after the series"
+          + " \"mm: Unconditional per-VMA locks and cleanups\", against a model of mm_struct.",
+      "With no arguments: the headline comparison (a page-fault storm with a concurrent"
+          + " mmap/munmap writer in the three worlds, about 10 s)."
     },
     footer = {
       "",
-      "Exit status: 0 ok; 1 an invariant violation or leaked lock was found (or a replay",
-      "did not go as expected); 2 bad input."
+      "Exit status: 0 ok; 1 an invariant violation or leaked lock was found (or a replay did"
+          + " not go as expected); 2 bad input."
     },
     subcommands = {
       HeadlineCommand.class,

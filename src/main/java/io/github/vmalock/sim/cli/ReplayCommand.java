@@ -15,10 +15,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "replay",
     mixinStandardHelpOptions = true,
-    description = {
-      "Replays the defects of v2 of the series (seed-v2): each v2 shape must be caught, each",
-      "corrected shape must pass. Exit status 0 when both hold, 1 otherwise."
-    })
+    description =
+        "Replays the defects of v2 of the series (seed-v2): each v2 shape must be caught, each"
+            + " corrected shape must pass. Exit status 0 when both hold, 1 otherwise.")
 public final class ReplayCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

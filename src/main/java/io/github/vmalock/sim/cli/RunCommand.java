@@ -27,10 +27,9 @@ import picocli.CommandLine.Spec;
     name = "run",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = {
-      "Runs a workload: reader threads running kernel callers, writer threads changing the",
-      "address space. Debug mode (lock tracking) is on unless --no-debug."
-    })
+    description =
+        "Runs a workload: reader threads running kernel callers, writer threads changing the"
+            + " address space. Debug mode (lock tracking) is on unless --no-debug.")
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
