@@ -94,7 +94,8 @@ public final class MaState<T> {
   /**
    * Walks from the root to the range containing {@link #index()} and returns its entry ({@code
    * mas_walk()}). Afterwards {@code index()}/{@code last()} are that range's bounds, also when it
-   * is a gap and the result is {@code null}. Always starts from the current root.
+   * is a gap and the result is {@code null}. Always starts from the current root. Needs no lock,
+   * never blocks, never retries.
    *
    * @return the entry at {@code index()}, or {@code null} in a gap
    */
@@ -146,7 +147,8 @@ public final class MaState<T> {
    * overflow). When the cursor stands on a range lying wholly above {@code max} (after a {@link
    * #next} with a larger bound), it returns {@code null} with status overflow, and a later {@code
    * find} with a larger bound returns that range's entry ({@code ma_overflow} in {@code
-   * mas_find_setup()}).
+   * mas_find_setup()}). Needs no lock and never blocks; if the cursor's node was replaced since the
+   * last call, it re-walks from the root first.
    *
    * @param max the highest first index to accept, unsigned
    * @return the entry, or {@code null} if there is none up to {@code max}
@@ -171,7 +173,7 @@ public final class MaState<T> {
    * ({@code mas_next()}). From the start state it first walks to {@code index()} and does not
    * return the entry there. When there is none, it returns {@code null} with status overflow; with
    * the same {@code max} it keeps returning {@code null}, and nothing wraps past {@code -1L}: a
-   * cursor that ran off the end stands on {@code [-1L, -1L]}.
+   * cursor that ran off the end stands on {@code [-1L, -1L]}. Needs no lock and never blocks.
    *
    * @param max the highest first index to accept, unsigned
    * @return the entry, or {@code null} (status overflow)
@@ -217,6 +219,7 @@ public final class MaState<T> {
    * return the entry there; after an overflow it returns the entry at the cursor's range if there
    * is one (the cursor stood just past it). When there is none, it returns {@code null} with status
    * underflow; nothing wraps below 0: a cursor that ran off the start stands on {@code [0, 0]}.
+   * Needs no lock and never blocks.
    *
    * @param min the lowest last index to accept, unsigned
    * @return the entry, or {@code null} (status underflow)
