@@ -98,12 +98,16 @@ public final class MapleTree<T> {
   /** Minimum children a non-root internal node keeps when a sibling can lend. */
   static final int ARANGE_MIN = ARANGE_SLOTS / 2 - 1;
 
-  /** The current version; written with a release store by the writer, read with acquire. */
-  @SuppressWarnings("unused") // accessed through ROOT
+  /**
+   * The current version. Written only by the writer, with a release store through ROOT; read by
+   * readers with an acquire load through ROOT, and plainly by the writer under the writer lock.
+   */
   private Node root;
 
-  /** Number of non-null ranges; written with release by the writer, read with acquire. */
-  @SuppressWarnings("unused") // accessed through SIZE
+  /**
+   * Number of non-null ranges. Written only by the writer (release, through SIZE) after the version
+   * it counts is published; read with acquire by {@link #size()}, plainly by the writer.
+   */
   private int size;
 
   /** Number of levels (1 = the root is a leaf); writer-only, guarded by the writer lock. */
@@ -450,9 +454,11 @@ public final class MapleTree<T> {
 
   /** Growable item list: the content of a window of nodes at one level, in index order. */
   private static final class Items {
-    long[] pivot = new long[48];
-    Object[] slot = new Object[48];
-    long[] gap = new long[48];
+    // Room for one full leaf and the pieces a store adds; a rebalance that borrows a sibling grows
+    // it.
+    long[] pivot = new long[20];
+    Object[] slot = new Object[20];
+    long[] gap = new long[20];
     int n;
 
     void add(long p, Object s, long g) {
