@@ -2,6 +2,7 @@ package io.github.vmalock.mm;
 
 import static io.github.vmalock.mm.VmFlags.VM_DONTEXPAND;
 import static io.github.vmalock.mm.VmFlags.VM_EXEC;
+import static io.github.vmalock.mm.VmFlags.VM_GROWSDOWN;
 import static io.github.vmalock.mm.VmFlags.VM_IO;
 import static io.github.vmalock.mm.VmFlags.VM_MIXEDMAP;
 import static io.github.vmalock.mm.VmFlags.VM_PFNMAP;
@@ -54,7 +55,10 @@ class AddressSpaceDifferentialTest {
   private static final int PAGES = 1024;
 
   /** Fixed mappings stay at or above this page: page 0 is never mapped, as in the kernel. */
-  private static final int LOW = 16;
+  private static final int LOW = (int) (MmStruct.MMAP_MIN_ADDR / PAGE);
+
+  /** {@code stack_guard_gap} in pages. */
+  private static final int GUARD_PAGES = (int) (MmStruct.STACK_GUARD_GAP / PAGE);
 
   private static final long SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP;
   private static final long RWX = VM_READ | VM_WRITE | VM_EXEC;
@@ -73,6 +77,7 @@ class AddressSpaceDifferentialTest {
     VM_READ | VM_PFNMAP,
     VM_READ | VM_DONTEXPAND,
     VM_READ | VM_WRITE | VM_MIXEDMAP,
+    VM_READ | VM_WRITE | VM_GROWSDOWN,
   };
 
   private static int operations() {
@@ -342,19 +347,32 @@ class AddressSpaceDifferentialTest {
       int len = randomLength(LOW);
       long f = randomMmapFlags();
       int expect = highestGap(len);
-      if (expect < LOW) {
-        return; // the model could place it below LOW; the reference does not follow it there
-      }
       record(
-          "mmap(" + len + " pages, " + VmFlags.toString(f) + ") top-down, expect " + hex(expect));
+          "mmap("
+              + len
+              + " pages, "
+              + VmFlags.toString(f)
+              + ") top-down, expect "
+              + (expect < 0 ? "ENOMEM" : hex(expect)));
       int seq = mm.mmLockSeq();
+      if (expect < 0) {
+        assertThatThrownBy(() -> mm.mmap(len * PAGE, f))
+            .as("no gap of %d pages above MMAP_MIN_ADDR", len)
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("ENOMEM");
+        compare("after failed top-down mmap");
+        return;
+      }
       VmArea v = mm.mmap(len * PAGE, f);
-      assertThat(v).isNotNull();
-      assertThat(v.contains(expect * PAGE))
-          .as(
-              "get_unmapped_area top-down: highest gap of %d pages starts at %s, got %s",
-              len, hex(expect), v)
-          .isTrue();
+      check(
+          v != null && v.contains(expect * PAGE),
+          () ->
+              "get_unmapped_area top-down: the highest gap of "
+                  + len
+                  + " pages (keeping the stack guard gap) starts at "
+                  + hex(expect)
+                  + ", got "
+                  + v);
       long seg = nextSegment++;
       for (int p = expect; p < expect + len; p++) {
         flags[p] = f;
@@ -363,9 +381,41 @@ class AddressSpaceDifferentialTest {
       afterSuccess(seq, expect, expect + len);
     }
 
+    /**
+     * {@code unmapped_area_topdown}: the highest start page at or above {@code LOW} of {@code len}
+     * free pages below the limit (first {@code PAGES}); if the VMA following that range is {@code
+     * VM_GROWSDOWN} and its {@code vm_start_gap()} (start minus {@code stack_guard_gap}) lies below
+     * the range's end, the limit drops to that gap start and the search is retried, as the kernel's
+     * {@code retry} does. -1 if there is no range.
+     */
     private int highestGap(int len) {
+      int limit = PAGES;
+      for (; ; ) {
+        int p = highestFree(len, limit);
+        if (p < 0) {
+          return -1;
+        }
+        int above = p + len;
+        while (above < PAGES && flags[above] < 0) {
+          above++;
+        }
+        if (above == PAGES || (flags[above] & VM_GROWSDOWN) == 0) {
+          return p;
+        }
+        int startGap = above - GUARD_PAGES;
+        if (startGap >= p + len) {
+          return p;
+        }
+        limit = startGap;
+      }
+    }
+
+    /**
+     * The highest {@code p >= LOW} with pages {@code [p, p + len)} free and below {@code limit}.
+     */
+    private int highestFree(int len, int limit) {
       int run = 0;
-      for (int p = PAGES - 1; p >= 0; p--) {
+      for (int p = limit - 1; p >= LOW; p--) {
         run = flags[p] < 0 ? run + 1 : 0;
         if (run == len) {
           return p;
@@ -651,6 +701,9 @@ class AddressSpaceDifferentialTest {
     }
     if ((f & VM_MIXEDMAP) != 0) {
       sb.append(" mixedmap");
+    }
+    if ((f & VM_GROWSDOWN) != 0) {
+      sb.append(" growsdown");
     }
     return sb.toString();
   }
