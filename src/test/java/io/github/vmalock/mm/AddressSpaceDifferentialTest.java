@@ -20,7 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -62,6 +68,7 @@ class AddressSpaceDifferentialTest {
 
   private static final long SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP;
   private static final long RWX = VM_READ | VM_WRITE | VM_EXEC;
+  private static final int EXCLUDE_READERS = 1 << 30;
 
   /** Flags a mapping is created with; weighted towards the few common ones so merges happen. */
   private static final long[] MMAP_FLAGS = {
@@ -94,9 +101,12 @@ class AddressSpaceDifferentialTest {
   void randomOperationsMatchReference() {
     long seed = seed();
     MmStruct mm = MmStruct.builder().taskSize(PAGES * PAGE).build();
+    Run run = new Run(seed, mm, operations());
+    run.probes = true;
     try {
-      new Run(seed, mm, operations()).run();
+      run.run();
     } finally {
+      run.shutdown();
       mm.close();
     }
   }
@@ -237,6 +247,14 @@ class AddressSpaceDifferentialTest {
     private final MmStruct mm;
     private final int steps;
 
+    /** Whether some steps check which VMAs the operation write-locks (single-threaded runs). */
+    boolean probes;
+
+    private boolean probeThisStep;
+    private int probedLocked;
+    private int probedAlone;
+    private ExecutorService writer;
+
     /** A racing reader may hold read references: refcnt may exceed 1 between operations. */
     boolean concurrentReaders;
 
@@ -262,10 +280,15 @@ class AddressSpaceDifferentialTest {
       for (int i = 0; i < steps; i++) {
         step(i);
       }
+      if (probes) {
+        assertThat(probedLocked).as("probes of VMAs the operation write-locks").isPositive();
+        assertThat(probedAlone).as("probes of VMAs the operation leaves alone").isPositive();
+      }
     }
 
     void step(int i) {
       step = i;
+      probeThisStep = probes && rnd.nextInt(16) == 0;
       int kind = rnd.nextInt(100);
       try {
         if (kind < 35) {
@@ -330,12 +353,14 @@ class AddressSpaceDifferentialTest {
       long f = randomMmapFlags();
       record("mmap(" + hex(start) + ", " + len + " pages, " + VmFlags.toString(f) + ")");
       int seq = mm.mmLockSeq();
-      VmArea v = mm.mmap(start * PAGE, len * PAGE, f);
+      List<Vma> before = probeThisStep ? expected() : null;
       long seg = nextSegment++;
       for (int p = start; p < start + len; p++) {
         flags[p] = f;
         segment[p] = seg;
       }
+      VmArea v =
+          invoke(() -> mm.mmap(start * PAGE, len * PAGE, f), before, start, start + len, true);
       check(
           v != null && v.contains(start * PAGE),
           () -> "mmap returned " + v + ", not covering addr");
@@ -363,7 +388,13 @@ class AddressSpaceDifferentialTest {
         compare("after failed top-down mmap");
         return;
       }
-      VmArea v = mm.mmap(len * PAGE, f);
+      List<Vma> before = probeThisStep ? expected() : null;
+      long seg = nextSegment++;
+      for (int p = expect; p < expect + len; p++) {
+        flags[p] = f;
+        segment[p] = seg;
+      }
+      VmArea v = invoke(() -> mm.mmap(len * PAGE, f), before, expect, expect + len, true);
       check(
           v != null && v.contains(expect * PAGE),
           () ->
@@ -373,11 +404,6 @@ class AddressSpaceDifferentialTest {
                   + hex(expect)
                   + ", got "
                   + v);
-      long seg = nextSegment++;
-      for (int p = expect; p < expect + len; p++) {
-        flags[p] = f;
-        segment[p] = seg;
-      }
       afterSuccess(seq, expect, expect + len);
     }
 
@@ -429,10 +455,19 @@ class AddressSpaceDifferentialTest {
       int len = randomLength(start);
       record("munmap(" + hex(start) + ", " + len + " pages)");
       int seq = mm.mmLockSeq();
-      mm.munmap(start * PAGE, len * PAGE);
+      List<Vma> before = probeThisStep ? expected() : null;
       for (int p = start; p < start + len; p++) {
         flags[p] = -1;
       }
+      invoke(
+          () -> {
+            mm.munmap(start * PAGE, len * PAGE);
+            return null;
+          },
+          before,
+          start,
+          start + len,
+          true);
       afterSuccess(seq, start, start + len);
     }
 
@@ -473,7 +508,7 @@ class AddressSpaceDifferentialTest {
         compare("after failed mprotect"); // the reference was not changed: neither may the model
         return;
       }
-      mm.mprotect(start * PAGE, len * PAGE, prot);
+      List<Vma> before = probeThisStep ? expected() : null;
       Map<Long, Long> renumber = new HashMap<>();
       for (int p = start; p < start + len; p++) {
         long nf = (flags[p] & ~RWX) | prot;
@@ -484,7 +519,115 @@ class AddressSpaceDifferentialTest {
           flags[p] = nf;
         }
       }
+      invoke(
+          () -> {
+            mm.mprotect(start * PAGE, len * PAGE, prot);
+            return null;
+          },
+          before,
+          start,
+          start + len,
+          false);
       afterSuccess(seq, start, start + len);
+    }
+
+    /**
+     * Calls the model. On a probe step ({@code before != null}, the reference already updated),
+     * first takes a read reference on one VMA of the old layout near {@code [from, to)} and runs
+     * the call on the writer thread: it must {@code vma_start_write} that VMA (set the
+     * exclude-readers flag and wait for the reference) exactly when the kernel would: when the VMA
+     * overlaps the range of an {@code mmap}/{@code munmap} ({@code overlapLocks}), or when it does
+     * not survive unchanged (same range and flags) into the new layout; otherwise the call must
+     * finish while the reference is held.
+     */
+    private <T> T invoke(
+        Supplier<T> call, List<Vma> before, int from, int to, boolean overlapLocks) {
+      if (before == null || before.isEmpty()) {
+        return call.get();
+      }
+      List<Vma> near = new ArrayList<>();
+      for (Vma v : before) {
+        if (v.end >= (from - 1) * PAGE && v.start <= (to + 1) * PAGE) {
+          near.add(v);
+        }
+      }
+      Vma target =
+          near.isEmpty() || rnd.nextInt(4) == 0
+              ? before.get(rnd.nextInt(before.size()))
+              : near.get(rnd.nextInt(near.size()));
+      boolean overlaps = target.end > from * PAGE && target.start < to * PAGE;
+      boolean expectLocked = (overlapLocks && overlaps) || !expected().contains(target);
+      VmArea held = mm.lockVmaUnderRcu(target.start);
+      check(
+          held != null && target.equals(Vma.of(held)),
+          () -> "uncontended lock_vma_under_rcu(" + target + ") returned " + held);
+      record("  probe: read reference on " + target + ", expect write-locked: " + expectLocked);
+      if (expectLocked) {
+        probedLocked++;
+      } else {
+        probedAlone++;
+      }
+      Future<T> writer = writerThread().submit(call::get);
+      try {
+        if (expectLocked) {
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while ((held.refcnt() & EXCLUDE_READERS) == 0) {
+            check(
+                !writer.isDone(),
+                () ->
+                    "the operation finished while a reader held "
+                        + target
+                        + ": it did not vma_start_write() a VMA it changed or removed");
+            check(System.nanoTime() < deadline, () -> "writer neither finished nor waited");
+            LockSupport.parkNanos(20_000);
+          }
+          check(!writer.isDone(), () -> "the operation finished past a reader of " + target);
+        } else {
+          try {
+            writer.get(60, TimeUnit.SECONDS);
+          } catch (TimeoutException e) {
+            throw new AssertionError(
+                "the operation blocked on a reader of "
+                    + target
+                    + ", a VMA the kernel leaves alone (refcnt 0x"
+                    + Integer.toHexString(held.refcnt())
+                    + ")");
+          }
+        }
+      } catch (InterruptedException | ExecutionException e) {
+        throw new AssertionError("writer thread: " + e, e);
+      } finally {
+        held.endRead();
+      }
+      try {
+        return writer.get(60, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException) {
+          throw (RuntimeException) e.getCause();
+        }
+        throw new AssertionError("writer thread: " + e.getCause(), e.getCause());
+      } catch (InterruptedException | TimeoutException e) {
+        throw new AssertionError("writer thread did not finish: " + e, e);
+      }
+    }
+
+    private ExecutorService writerThread() {
+      if (writer == null) {
+        writer =
+            Executors.newSingleThreadExecutor(
+                r -> {
+                  Thread t = new Thread(r, "differential-writer");
+                  t.setDaemon(true);
+                  return t;
+                });
+      }
+      return writer;
+    }
+
+    void shutdown() {
+      if (writer != null) {
+        writer.shutdownNow();
+      }
     }
 
     private void afterSuccess(int seqBefore, int from, int to) {
