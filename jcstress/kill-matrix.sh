@@ -9,17 +9,20 @@
 #   VARIANT    only these variants (default: every constant of ProtocolVariant and RcuVariant
 #              except FAITHFUL, read from the shaded jar)
 #
+# Environment: KILL_ALL=1 (every harness of the family for each variant), KILL_JCSTRESS_OPTS
+# (extra jcstress options, default "-fsm 0"), KILL_TIMEOUT (seconds per variant, default 900),
+# KILL_SKIP_JUNIT=1 (skip the deterministic tests).
+#
 # Each variant is selected with `-jvmArgsPrepend -Dvmalock.variant=NAME` (run-suite.sh's
 # JCSTRESS_JVM_PREPEND): the mm and rcu packages apply the property to every mm and RCU domain built
-# without an explicit variant, which is how every harness builds them. A ProtocolVariant runs the mm
-# harnesses, an RcuVariant the RCU harnesses and the mm harnesses (the mm model walks its tree under
-# RCU); the regular expressions are printed with the matrix. A harness catches a variant when it
-# reports a FORBIDDEN outcome (count = observations summed over the JVM configurations) or an error
-# (the exception is named). A run that does not finish within KILL_TIMEOUT seconds (default 1200)
-# counts as caught by a hang. Variants that jcstress rarely catches on a small machine also have
-# deterministic JUnit tests (DETERMINISTIC below, one test class in the root project); the script runs
-# that class once (unless KILL_SKIP_JUNIT=1) and shows each test's result in the "deterministic
-# test" column; a passing test counts as a catch.
+# without an explicit variant, which is how every harness builds them. Each variant runs the
+# harnesses that reach the code it changes (subset_for below; the regular expressions are printed
+# with the matrix). A harness catches a variant when it reports a FORBIDDEN outcome (count =
+# observations summed over the JVM configurations) or an error (the exception is named). A run that
+# does not finish within KILL_TIMEOUT seconds counts as caught by a hang. Variants whose bad
+# interleaving jcstress rarely hits on a small machine also have deterministic JUnit tests in the
+# root project (DETERMINISTIC below); the script runs those classes once (unless KILL_SKIP_JUNIT=1)
+# and shows each test's result in the "deterministic test" column; a passing test counts as a catch.
 #
 # Exit status: 0 when every variant is caught somewhere, 1 when one survives, 2 on a setup error.
 # The last line is `variants: N, caught: M`.
@@ -40,18 +43,43 @@ shift $((OPTIND - 1))
 jar=target/jcstress.jar
 [[ -f "$jar" ]] || { echo "kill-matrix: $jar is missing; build it first (see README)" >&2; exit 2; }
 
-# Test subsets, by family.
-MM_TESTS='io\.github\.vmalock\.jcstress\.(LockVmaUnderRcu|VmaStartReadUnlocked|StartWrite|DetachWaits|RefcntAdmission|MmapWriteDowngrade|LockNextVma).*'
-RCU_TESTS='io\.github\.vmalock\.jcstress\.(Rcu|LockVmaUnderRcu|VmaStartReadUnlocked|StartWrite|DetachWaits|RefcntAdmission|MmapWriteDowngrade|LockNextVma).*'
+# The harnesses each variant runs: those that reach the code the variant changes (a declared
+# subset, to keep the matrix affordable on a small shared machine; KILL_ALL=1 runs every mm harness
+# for every ProtocolVariant and every RCU harness for every RcuVariant).
+P='io\.github\.vmalock\.jcstress\.'
+MM_ALL="${P}(LockVmaUnderRcu|VmaStartReadUnlocked|StartWrite|DetachWaits|RefcntAdmission|MmapWriteDowngrade|LockNextVma).*"
+RCU_ALL="${P}Rcu.*"
+subset_for() { # variant -> regex
+  if [[ "${KILL_ALL:-0}" == 1 ]]; then
+    if [[ "${FAMILY[$1]}" == mm ]]; then echo "$MM_ALL"; else echo "$RCU_ALL"; fi
+    return
+  fi
+  case "$1" in
+    SEED_V2_NULL_DEREF) echo "${P}VmaStartReadUnlockedVs(Munmap|WriteLocked)" ;;
+    STALE_SLOW_PATH_VMA) echo "${P}VmaStartReadUnlockedVs(MprotectSplit|Munmap)" ;;
+    NO_RANGE_RECHECK) echo "${P}LockVmaUnderRcuVs(RecycledVma|MprotectSplit)" ;;
+    NO_MM_RECHECK) echo "${P}(LockVmaUnderRcuVsRecycledVma|DetachWaitsForTransientReaders)" ;;
+    NO_SEQ_RECHECK) echo "${P}LockVmaUnderRcu(VsWriteLocked|VsRepeatedWriteLock|SeesWriterChanges)" ;;
+    WRITER_NO_WAIT)
+      echo "${P}(StartWriteWaitsForReader|LockVmaUnderRcuVsWriteLocked|RefcntAdmissionVsExcludeReaders)" ;;
+    DETACH_NO_WAIT) echo "${P}(DetachWaitsForTransientReaders|LockVmaUnderRcuVsRecycledVma)" ;;
+    RELEASE_PUBLICATION) echo "${P}Rcu(SBPollState|SyncFree)" ;;
+    SYNC_NO_WAIT) echo "${P}RcuSync(Read|Free)" ;;
+    NESTED_UNLOCK_EARLY) echo "${P}RcuSyncReadNested" ;;
+    *) if [[ "${FAMILY[$1]}" == mm ]]; then echo "$MM_ALL"; else echo "$RCU_ALL"; fi ;;
+  esac
+}
 
 # Deterministic tests (root project, JUnit) per variant: "TestClass#method" for surefire's -Dtest.
 # A variant listed here is also counted as caught when that test passes (the test builds its mm
 # with the variant explicitly and asserts that the variant's bug shows).
 declare -A DETERMINISTIC=(
-  [NO_RANGE_RECHECK]="ProtocolVariantKillTest#noRangeRecheckReturnsVmaNotCoveringAddress"
-  [NO_MM_RECHECK]="ProtocolVariantKillTest#noMmRecheckReturnsVmaOfAnotherMm"
-  [NO_SEQ_RECHECK]="ProtocolVariantKillTest#noSeqRecheckAdmitsReaderIntoWriteLockedVma"
-  [DETACH_NO_WAIT]="ProtocolVariantKillTest#detachNoWaitReturnsWithTransientReaderInside"
+  [NO_RANGE_RECHECK]="io.github.vmalock.mm.ProtocolVariantKillTest#noRangeRecheckReturnsVmaNotCoveringAddress"
+  [NO_MM_RECHECK]="io.github.vmalock.mm.ProtocolVariantKillTest#noMmRecheckReturnsVmaOfAnotherMm"
+  [NO_SEQ_RECHECK]="io.github.vmalock.mm.ProtocolVariantKillTest#noSeqRecheckAdmitsReaderIntoWriteLockedVma"
+  [DETACH_NO_WAIT]="io.github.vmalock.mm.ProtocolVariantKillTest#detachNoWaitReturnsWithTransientReaderInside"
+  [SYNC_NO_WAIT]="io.github.vmalock.rcu.RcuVariantTest#syncNoWaitCaught"
+  [NESTED_UNLOCK_EARLY]="io.github.vmalock.rcu.RcuVariantTest#nestedUnlockEarlyCaught"
 )
 
 enum_constants() { # class -> constant names, in declaration order
@@ -81,13 +109,17 @@ if [[ $# -gt 0 ]]; then
   variants=("$@")
 fi
 
+# Extra jcstress options for every variant run: no stress forks by default (the variants are caught
+# by interleavings, not by compiler randomization), which halves the run time.
+read -r -a extra <<< "${KILL_JCSTRESS_OPTS:--fsm 0}"
+
 work=target/kill-matrix
 rm -rf "$work"
 mkdir -p "$work"
-timeout_s="${KILL_TIMEOUT:-1200}"
+timeout_s="${KILL_TIMEOUT:-900}"
 
 # The harness columns: every test either subset selects.
-java -jar "$jar" -l -t "($MM_TESTS)|($RCU_TESTS)" 2>/dev/null \
+java -jar "$jar" -l -t "($MM_ALL)|($RCU_ALL)" 2>/dev/null \
   | grep -E '^io\.github\.vmalock\.jcstress\.' | sort -u > "$work/harnesses.txt"
 mapfile -t harnesses < "$work/harnesses.txt"
 if [[ ${#harnesses[@]} -eq 0 ]]; then
@@ -110,7 +142,7 @@ parse_log() {
       for (i = 3; i <= NF; i++) if ($i == "Forbidden") { n = $(i - 2); gsub(",", "", n); forbidden += n }
     }
     name != "" && kind == "[ERROR]" && err == "" && $1 ~ /^[A-Za-z_$][A-Za-z0-9_$.]*(Exception|Error)(:|$)/ {
-      err = $1; sub(":$", "", err)
+      err = $1; sub(":$", "", err); sub(/^.*\./, "", err)
     }
     function flush() {
       if (name == "") return
@@ -123,34 +155,35 @@ parse_log() {
 }
 
 # Run the deterministic tests once, in the root project.
-junit_xml=""
-junit_class="${DETERMINISTIC[NO_RANGE_RECHECK]%%#*}"
+junit_classes=$(for d in "${DETERMINISTIC[@]}"; do echo "${d%%#*}"; done | sort -u | paste -sd, -)
+junit_ran=0
 if [[ "${KILL_SKIP_JUNIT:-0}" != 1 ]]; then
-  echo "kill-matrix: deterministic tests: mvn -Dtest=$junit_class test" >&2
-  rm -f ../target/surefire-reports/*."$junit_class".xml ../target/surefire-reports/*."$junit_class".txt
-  if (cd .. && mvn -B -q -Dinvoker.skip=true -Dspotless.check.skip=true -Dtest="$junit_class" \
-      -Dsurefire.failIfNoSpecifiedTests=false test) > "$work/junit.log" 2>&1 || true; then
-    junit_xml=$(ls ../target/surefire-reports/TEST-*."$junit_class".xml 2>/dev/null | head -1)
-  fi
+  echo "kill-matrix: deterministic tests: mvn -Dtest=$junit_classes test" >&2
+  for c in ${junit_classes//,/ }; do rm -f "../target/surefire-reports/TEST-$c.xml"; done
+  (cd .. && mvn -B -q -Dinvoker.skip=true -Dspotless.check.skip=true -Dtest="$junit_classes" \
+    -Dsurefire.failIfNoSpecifiedTests=false test) > "$work/junit.log" 2>&1
+  junit_ran=1
 fi
-junit_passed() { # method -> 0 when the test case ran and passed
-  [[ -n "$junit_xml" ]] || return 1
-  awk -v m="$1" '
+junit_passed() { # class#method -> 0 when the test case ran and passed
+  local xml="../target/surefire-reports/TEST-${1%%#*}.xml"
+  [[ -f "$xml" ]] || return 1
+  awk -v m="${1#*#}" '
     /<testcase / { inside = (index($0, "name=\"" m) > 0 && match($0, "name=\"" m "(\\(\\))?\"") > 0); if (inside) found = 1; if (inside && $0 ~ /\/>/) inside = 0; next }
     inside && /<(failure|error|skipped)/ { bad = 1 }
     inside && /<\/testcase>/ { inside = 0 }
     END { exit !(found && !bad) }
-  ' "$junit_xml"
+  ' "$xml"
 }
 
-declare -A CELL=() RAN=() DET=() STATUS=()
+declare -A CELL=() RAN=() DET=() STATUS=() REGEX=()
 caught_total=0
 for v in "${variants[@]}"; do
-  if [[ "${FAMILY[$v]}" == mm ]]; then regex="$MM_TESTS"; else regex="$RCU_TESTS"; fi
+  regex=$(subset_for "$v")
+  REGEX[$v]="$regex"
   echo "kill-matrix: $v (${FAMILY[$v]}): run-suite.sh $mode -t '$regex'" >&2
   start=$(date +%s)
   JCSTRESS_JVM_PREPEND="-Dvmalock.variant=$v" timeout "$timeout_s" ./run-suite.sh "$mode" -t "$regex" \
-    > "$work/$v.out" 2>&1
+    "${extra[@]}" > "$work/$v.out" 2>&1
   rc=$?
   end=$(date +%s)
   cp "target/jcstress-$mode/run.log" "$work/$v.log" 2>/dev/null || : > "$work/$v.log"
@@ -174,13 +207,13 @@ for v in "${variants[@]}"; do
   det="${DETERMINISTIC[$v]:-}"
   if [[ -z "$det" ]]; then
     DET[$v]="-"
-  elif [[ -z "$junit_xml" ]]; then
-    DET[$v]="${det#*#} (not run)"
-  elif junit_passed "${det#*#}"; then
-    DET[$v]="${det#*#}: passed"
+  elif [[ $junit_ran -eq 0 ]]; then
+    DET[$v]="${det##*.} (not run)"
+  elif junit_passed "$det"; then
+    DET[$v]="${det##*.}: passed"
     hits=$((hits + 1))
   else
-    DET[$v]="${det#*#}: FAILED or missing"
+    DET[$v]="${det##*.}: FAILED or missing"
   fi
   STATUS[$v]="$status"
   if [[ $hits -gt 0 ]]; then
@@ -199,8 +232,10 @@ short() { echo "${1##*.}"; }
   echo "Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`jcstress/kill-matrix.sh -m $mode\`, jcstress mode \`$mode\`,"
   echo "on $(nproc) CPUs. Each variant ran with \`-jvmArgsPrepend -Dvmalock.variant=NAME\`."
   echo
-  echo "- ProtocolVariant runs: \`-t '$MM_TESTS'\`"
-  echo "- RcuVariant runs: \`-t '$RCU_TESTS'\`"
+  echo "Harnesses run per variant (a declared subset: those reaching the code the variant changes;"
+  echo "\`KILL_ALL=1\` runs all of its family), extra jcstress options: \`${extra[*]:-none}\`:"
+  echo
+  for v in "${variants[@]}"; do echo "- $v: \`-t '${REGEX[$v]}'\`"; done
   echo
   echo "Cells: \`FORBIDDEN n\` = n forbidden observations (all JVM configurations), \`ERROR X\` = the"
   echo "harness ended with exception X, \`-\` = ran, not caught, \`n/r\` = not run for this variant."

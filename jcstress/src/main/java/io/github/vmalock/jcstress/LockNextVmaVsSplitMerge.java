@@ -35,10 +35,11 @@ import org.openjdk.jcstress.infra.results.III_Result;
  */
 @JCStressTest
 @Description(
-    "mm/mmap_lock.c lock_next_vma() and tools/testing/selftests/proc/proc-maps-race.c: 'the vma"
-        + " might have been split or merged ... make sure it is still the same vma' (reset the"
-        + " iterator when the speculation failed, fall back to lock_next_vma_under_mmap_lock()): a"
-        + " /proc/pid/maps scan never reports a gap that did not exist (F11).")
+    "mm/mmap_lock.c lock_next_vma(): mmap_lock_speculate_try_begin(), vma_start_read(), and when"
+        + " the VMA shrank or the speculation failed, lock_next_vma_under_mmap_lock(): 'Lookup the vma"
+        + " at the last position again under mmap_read_lock'. The series' cover letter: 'the retry"
+        + " mechanism prevents us from reporting possible temporary gaps' (the proc-maps-race"
+        + " selftest). A /proc/pid/maps scan never reports a gap that did not exist (F11).")
 @Outcome(id = "0, 1, 0", expect = ACCEPTABLE, desc = "Saw the range as one VMA.")
 @Outcome(id = "0, 2, 0", expect = ACCEPTABLE, desc = "Saw a split and a merged state.")
 @Outcome(id = "0, 3, 0", expect = ACCEPTABLE, desc = "Saw the range split in three.")

@@ -34,11 +34,11 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  */
 @JCStressTest
 @Description(
-    "include/linux/mmap_lock.h vma_end_write_all() -> mm_lock_seqcount_end() (release) paired with"
-        + " mm/mmap_lock.c vma_start_read() 'Make sure vma_start_write() is not ... (acquire"
-        + " re-check of vm_lock_seq against mm_lock_seq)': a reader locking the VMA after"
-        + " mmap_write_unlock() sees the writer's changes (I10), and never sees them change while it"
-        + " holds the VMA (I1).")
+    "mm/mmap_lock.c vma_start_read(): 'We must use ACQUIRE semantics for the mm_lock_seq so that if"
+        + " we are racing with vma_end_write_all(), we only start reading from the VMA after it has"
+        + " been unlocked. This pairs with RELEASE semantics in vma_end_write_all().' A reader"
+        + " locking the VMA after mmap_write_unlock() sees the writer's changes (I10), and never sees"
+        + " them change while it holds the VMA (I1).")
 @Outcome(id = "0, -1, -1, -1", expect = ACCEPTABLE, desc = "lockVmaUnderRcu returned null.")
 @Outcome(id = "1, 0, 0, 0", expect = ACCEPTABLE, desc = "Read the old flags before the writer.")
 @Outcome(

@@ -35,11 +35,10 @@ import org.openjdk.jcstress.infra.results.III_Result;
  */
 @JCStressTest
 @Description(
-    "mm/mmap_lock.c vma_start_read(): 'We might have been holding a reference to a VMA which was"
-        + " freed and reused for another mm' (the vm_mm check with mmgrab), and lock_vma_under_rcu()"
-        + " 'Check if the vma we locked is the right one' (the range re-check). With a"
-        + " SLAB_TYPESAFE_BY_RCU cache a recycled VMA of another mm or another range is never"
-        + " returned (F1, F3).")
+    "mm/mmap_lock.c vma_start_read(): 'If vma got attached to another mm from under us, that mm"
+        + " is not stable ...' (the vm_mm check, with mmgrab), and lock_vma_under_rcu(): 'Check if"
+        + " the vma we locked is the right one.' (the range re-check). With a SLAB_TYPESAFE_BY_RCU"
+        + " cache a recycled VMA of another mm or another range is never returned (F1, F3).")
 @Outcome(
     id = "0, 0, 0",
     expect = ACCEPTABLE,

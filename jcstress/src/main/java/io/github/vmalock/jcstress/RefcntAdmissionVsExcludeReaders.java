@@ -37,10 +37,10 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  */
 @JCStressTest
 @Description(
-    "mm/mmap_lock.c vma_start_read(): __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt, &oldcnt,"
-        + " VM_REFCNT_LIMIT): 'Limit at VM_REFCNT_LIMIT to leave one count for a writer', so"
-        + " VM_REFCNT_EXCLUDE_READERS_FLAG (> VM_REFCNT_LIMIT) refuses every reader and an increment"
-        + " from 0 (detached) is refused (F12).")
+    "mm/mmap_lock.c vma_start_read(): 'If VM_REFCNT_EXCLUDE_READERS_FLAG is set,"
+        + " __refcount_inc_not_zero_limited_acquire() will fail because VM_REFCNT_LIMIT is less than"
+        + " VM_REFCNT_EXCLUDE_READERS_FLAG.' and an increment from 0 (detached) is refused: no"
+        + " reader is admitted while a writer excludes readers, nor into a detached VMA (F12).")
 @Outcome(id = "0, 0, 1, 0", expect = ACCEPTABLE, desc = "Flag not seen yet; the attempt failed.")
 @Outcome(
     id = "0, 1, 1, 0",
