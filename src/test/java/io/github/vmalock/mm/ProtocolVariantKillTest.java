@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * bug through. The kill matrix ({@code jcstress/kill-matrix.sh}) runs this class.
  *
  * <p>A stale walk is reproduced by storing the old object back into the tree at the old range under
- * the mmap write lock: exactly what a {@code mas_walk} that began before the writer's change returns.
+ * the mmap write lock: exactly what a {@code mas_walk} that began before the writer's change
+ * returns.
  */
 class ProtocolVariantKillTest {
   private static final long PAGE = MmStruct.PAGE_SIZE;

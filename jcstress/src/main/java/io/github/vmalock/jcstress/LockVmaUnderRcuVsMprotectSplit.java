@@ -27,9 +27,9 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * split) or the lower read-only VMA (after), and never the old object once it has shrunk away from
  * {@code A}, nor a VMA with a mix of old and new fields.
  *
- * <p>r1: the reader: 0 null, 1 {@code [A, A+2p) r}, 2 {@code [A, A+p) r}, 3 any other shape,
- * plus 4 &times; {@link MmHarness#checkHeld} bits. r2: the writer's view of the layout afterwards
- * (1 = two VMAs as expected). r3: the arbiter's quiescence check.
+ * <p>r1: the reader: 0 null, 1 {@code [A, A+2p) r}, 2 {@code [A, A+p) r}, 3 any other shape, plus 4
+ * &times; {@link MmHarness#checkHeld} bits. r2: the writer's view of the layout afterwards (1 = two
+ * VMAs as expected). r3: the arbiter's quiescence check.
  */
 @JCStressTest
 @Description(

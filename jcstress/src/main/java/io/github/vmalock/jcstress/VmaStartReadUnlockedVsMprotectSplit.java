@@ -21,17 +21,18 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * {@code vmaStartReadUnlocked} against {@code mprotect} splitting the VMA while the reader waits in
  * its slow path (F9).
  *
- * <p>The writer holds the read-only VMA {@code [A, A+2p)} write-locked until the reader is queued on
- * {@code mmap_lock} (bounded wait), so the reader's fast path has failed on it; then it releases the
- * lock and at once {@code mprotect}s the upper page writable, which usually takes the (non-fair)
- * {@code mmap_lock} before the queued reader wakes up. The split leaves the old object on {@code
- * [A+p, A+2p)} (still attached, same mm) and puts a new VMA on {@code [A, A+p)}. The slow path must
- * look {@code A} up again under {@code mmap_lock} and return the new lower VMA; a slow path that
- * reuses the VMA its failed fast path saw returns the old object, which no longer covers {@code A}.
+ * <p>The writer holds the read-only VMA {@code [A, A+2p)} write-locked until the reader is queued
+ * on {@code mmap_lock} (bounded wait), so the reader's fast path has failed on it; then it releases
+ * the lock and at once {@code mprotect}s the upper page writable, which usually takes the
+ * (non-fair) {@code mmap_lock} before the queued reader wakes up. The split leaves the old object
+ * on {@code [A+p, A+2p)} (still attached, same mm) and puts a new VMA on {@code [A, A+p)}. The slow
+ * path must look {@code A} up again under {@code mmap_lock} and return the new lower VMA; a slow
+ * path that reuses the VMA its failed fast path saw returns the old object, which no longer covers
+ * {@code A}.
  *
- * <p>r1: the reader: 1 {@code [A, A+2p) r}, 2 {@code [A, A+p) r}, 3 any other shape, plus 4
- * &times; {@link MmHarness#checkHeld} bits (0 = null, forbidden: {@code A} stays mapped). r2: the
- * writer saw the layout it expects afterwards (1). r3: the arbiter's quiescence check.
+ * <p>r1: the reader: 1 {@code [A, A+2p) r}, 2 {@code [A, A+p) r}, 3 any other shape, plus 4 &times;
+ * {@link MmHarness#checkHeld} bits (0 = null, forbidden: {@code A} stays mapped). r2: the writer
+ * saw the layout it expects afterwards (1). r3: the arbiter's quiescence check.
  */
 @JCStressTest
 @Description(
@@ -39,8 +40,14 @@ import org.openjdk.jcstress.infra.results.III_Result;
         + " again with vma_lookup() before vma_start_read_locked(): a VMA seen by the failed"
         + " lock-free attempt may have been split (mm/vma.c __split_vma()) in between, so reusing it"
         + " returns a VMA not covering the address (F9, F1).")
-@Outcome(id = "1, 1, 0", expect = ACCEPTABLE, desc = "The reader got the whole VMA before the split.")
-@Outcome(id = "2, 1, 0", expect = ACCEPTABLE, desc = "The reader got the lower VMA after the split.")
+@Outcome(
+    id = "1, 1, 0",
+    expect = ACCEPTABLE,
+    desc = "The reader got the whole VMA before the split.")
+@Outcome(
+    id = "2, 1, 0",
+    expect = ACCEPTABLE,
+    desc = "The reader got the lower VMA after the split.")
 @Outcome(
     expect = FORBIDDEN,
     desc = "Null while mapped, the stale upper VMA, a wrong shape, mmap_lock held, or a leak.")
