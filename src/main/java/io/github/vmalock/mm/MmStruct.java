@@ -116,7 +116,7 @@ public final class MmStruct implements AutoCloseable {
   static final String LOCK_VMA_READ = "vm_lock(read)";
 
   /** Sentinel for {@code ERR_PTR(-EAGAIN)}: the VMA was detached under the reader. */
-  private static final VmArea EAGAIN = new VmArea();
+  static final VmArea EAGAIN = new VmArea();
 
   /** Threads currently inside {@link #noSleep(Runnable)} (any mm): gates the cheap check. */
   private static final AtomicInteger NO_SLEEP_SECTIONS = new AtomicInteger();
@@ -743,10 +743,11 @@ public final class MmStruct implements AutoCloseable {
    * {@code vma_start_read}: step 2 of the class notes.
    *
    * <p>Locking: inside an RCU read section, which is left on every failure and kept on success.
+   * Package-private so that tests can hand it a stale or recycled object directly.
    *
    * @return {@code vma} read-locked, null (could not lock), or {@link #EAGAIN} (detached)
    */
-  private VmArea vmaStartRead(VmArea vma) {
+  VmArea vmaStartRead(VmArea vma) {
     // 2a. Cheap early check; a race may give a false "locked", which is allowed.
     if (vma.lockSeq() == mmLockSeq.readOnce() && variant != ProtocolVariant.NO_SEQ_RECHECK) {
       rcu.readUnlock();
