@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -64,6 +65,12 @@ public class SameVmaSharingBench {
     @Setup(Level.Trial)
     public void setUp() {
       mm = MmLayout.populate(size, impl);
+    }
+
+    /** The readers leaked no reference. */
+    @TearDown(Level.Trial)
+    public void check() {
+      mm.assertQuiescent();
     }
 
     /**

@@ -73,6 +73,15 @@ public class UnderWriterBench {
         mm.mmapReadUnlock();
       }
     }
+
+    /** The reader and the writer leaked no reference and left the layout as they found it. */
+    @TearDown(Level.Trial)
+    public void check() {
+      mm.assertQuiescent();
+      if (mm.mapCount() != size) {
+        throw new IllegalStateException("map count " + mm.mapCount() + ", expected " + size);
+      }
+    }
   }
 
   /**
