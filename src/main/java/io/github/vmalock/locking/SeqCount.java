@@ -36,6 +36,16 @@ public final class SeqCount {
   public SeqCount() {}
 
   /**
+   * A sequence count starting at {@code initial}, for example just below the wrap-around point in
+   * tests of the kernel's {@code unsigned int} wrap.
+   *
+   * @param initial the starting value; even unless the caller means a write section to be open
+   */
+  public SeqCount(int initial) {
+    this.sequence = initial;
+  }
+
+  /**
    * Opens a write section: the sequence becomes odd ({@code do_raw_write_seqcount_begin}).
    *
    * <p>Locking: the caller serialises writers (holds the writer lock); the value must be even on

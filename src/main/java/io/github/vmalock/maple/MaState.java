@@ -267,6 +267,11 @@ public final class MaState<T> {
   /** Moves forward over gaps to the next entry starting at or below max. */
   private T forward(long max, boolean isFind) {
     while (true) {
+      if (node == null || MapleTree.isDead(node)) {
+        // mas_rewalk_if_dead(): re-find the position in the current version; a range there that
+        // now reaches back over the position counts as passed, so the cursor never goes back.
+        descend(last);
+      }
       if (Long.compareUnsigned(index, max) > 0) {
         status = Status.OVERFLOW; // standing on a range above the bound, not consumed
         return null;
@@ -291,6 +296,9 @@ public final class MaState<T> {
   /** Moves backward over gaps to the previous entry ending at or above min. */
   private T backward(long min, boolean isFindRev) {
     while (true) {
+      if (node == null || MapleTree.isDead(node)) {
+        descend(index);
+      }
       if (Long.compareUnsigned(last, min) < 0) {
         status = Status.UNDERFLOW; // standing on a range below the bound, not consumed
         return null;
@@ -312,30 +320,38 @@ public final class MaState<T> {
     }
   }
 
-  /** Moves to the range starting at last + 1 (last is not -1L). */
+  /**
+   * Moves to the range after the current one, on a live node (last is not -1L). Returns its entry;
+   * returns null also when a concurrent write made that range reach back over the old position (it
+   * counts as passed, as after a re-walk).
+   */
   @SuppressWarnings("unchecked")
   private T stepForward() {
     Node n = node;
-    if (n != null && !MapleTree.isDead(n) && offset < n.end) {
+    long oldLast = last;
+    if (offset < n.end) {
       offset++;
-      index = last + 1;
+      index = oldLast + 1;
       last = offset == n.end ? nodeMax : n.pivots[offset];
       return (T) n.slots[offset];
     }
-    return descend(last + 1);
+    T e = descend(oldLast + 1);
+    return Long.compareUnsigned(index, oldLast) <= 0 ? null : e;
   }
 
-  /** Moves to the range ending at index - 1 (index is not 0). */
+  /** The mirror image of {@link #stepForward} (index is not 0). */
   @SuppressWarnings("unchecked")
   private T stepBackward() {
     Node n = node;
-    if (n != null && !MapleTree.isDead(n) && offset > 0) {
+    long oldIndex = index;
+    if (offset > 0) {
       offset--;
-      last = index - 1;
+      last = oldIndex - 1;
       index = offset == 0 ? nodeMin : n.pivots[offset - 1] + 1;
       return (T) n.slots[offset];
     }
-    return descend(index - 1);
+    T e = descend(oldIndex - 1);
+    return Long.compareUnsigned(last, oldIndex) >= 0 ? null : e;
   }
 
   /** Walks from the current root to the leaf range containing {@code at} and stands on it. */
