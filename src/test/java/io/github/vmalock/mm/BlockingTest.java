@@ -202,7 +202,8 @@ class BlockingTest {
     TestSupport.awaitWaiting(reader.thread);
     release.countDown();
     reader.join();
-    // Either it got the VMA before munmap (then munmap waits for it) or found nothing.
+    // Either it got the VMA before munmap (then munmap waits for our endRead) or found nothing.
+    // Drop the reference before joining the writer, or the writer's munmap never returns.
     Object r = got.get();
     if (r instanceof VmArea vma) {
       assertThat(vma.start()).isEqualTo(A);
