@@ -148,7 +148,7 @@ class AddressSpaceDifferentialTest {
       Run runB = new Run(seed ^ 0x5DEECE66DL, b, 0);
       runA.concurrentReaders = true;
       thread.start();
-      int steps = operations() / 10;
+      int steps = operations() / 20;
       for (int i = 0; i < steps && reader.failure == null; i++) {
         runA.step(i);
         runB.step(i);
