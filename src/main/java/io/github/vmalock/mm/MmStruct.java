@@ -1497,8 +1497,11 @@ public final class MmStruct implements AutoCloseable {
     mapCount--;
   }
 
-  /** {@code mmap_region} with {@code MAP_FIXED}. Mmap write lock held. */
-  private VmArea mmapRegion(long start, long end, long flags) {
+  /**
+   * {@code mmap_region} with {@code MAP_FIXED}. Mmap write lock held (package-private for tests
+   * that must change the layout inside one write period).
+   */
+  VmArea mmapRegion(long start, long end, long flags) {
     long pgoff = start >>> VmArea.PAGE_SHIFT;
     List<VmArea> overlap = collect(start, end);
     boolean leftPiece = !overlap.isEmpty() && overlap.get(0).vmStart < start;
@@ -1582,8 +1585,8 @@ public final class MmStruct implements AutoCloseable {
         && p.vmPgoff + ((start - p.vmStart) >>> VmArea.PAGE_SHIFT) == pgoff;
   }
 
-  /** {@code do_vmi_munmap}. Mmap write lock held. */
-  private void doMunmap(long start, long end) {
+  /** {@code do_vmi_munmap}. Mmap write lock held (package-private for tests, as above). */
+  void doMunmap(long start, long end) {
     List<VmArea> overlap = collect(start, end);
     if (overlap.isEmpty()) {
       return;
@@ -1911,7 +1914,9 @@ public final class MmStruct implements AutoCloseable {
     }
     int expected = lockMode == LockMode.PER_VMA ? 1 : 0;
     StringBuilder bad = new StringBuilder();
-    mmapReadLock();
+    // A diagnostic: take the read lock directly, without the lock-order check and tracking, so
+    // that a thread holding the leaked reference itself can ask.
+    mmapLock.readLock().lock();
     try {
       for (VmArea v : collect(0, -1L)) {
         if (v.refcnt() != expected || v.isWriteLocked()) {
@@ -1919,7 +1924,7 @@ public final class MmStruct implements AutoCloseable {
         }
       }
     } finally {
-      mmapReadUnlock();
+      mmapLock.readLock().unlock();
     }
     if (bad.length() > 0) {
       throw new IllegalStateException(
