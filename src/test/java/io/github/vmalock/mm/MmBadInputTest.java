@@ -776,6 +776,16 @@ class MmBadInputTest {
         assertNames(t, "VM_REFCNT_LIMIT");
         assertThat(mm.mmapLock().getReadHoldCount()).as("mmap_lock dropped").isZero();
 
+        t = catchThrowable(() -> mm.vmaStartReadUnlockedGuarded(A));
+        assertThat(t).isInstanceOf(IllegalStateException.class);
+        assertNames(t, "VM_REFCNT_LIMIT");
+        t = catchThrowable(() -> mm.lockNextVma(A));
+        assertThat(t)
+            .as("lock_next_vma's fallback past the limit")
+            .isInstanceOf(IllegalStateException.class);
+        assertNames(t, "VM_REFCNT_LIMIT");
+        assertThat(mm.mmapLock().getReadHoldCount()).as("mmap_lock dropped").isZero();
+
         mm.mmapReadLock();
         try {
           assertThat(a.startReadLocked()).as("vma_start_read_locked past the limit").isFalse();
