@@ -148,7 +148,7 @@ class AddressSpaceDifferentialTest {
       Run runB = new Run(seed ^ 0x5DEECE66DL, b, 0);
       runA.concurrentReaders = true;
       thread.start();
-      int steps = operations() / 10;
+      int steps = operations() / 20;
       for (int i = 0; i < steps && reader.failure == null; i++) {
         runA.step(i);
         runB.step(i);
@@ -172,6 +172,112 @@ class AddressSpaceDifferentialTest {
       thread.join(TimeUnit.SECONDS.toMillis(60));
       a.close();
       b.close();
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "split and merge never open a gap: lock_next_vma (F11) and vma_start_read_unlocked (F9)"
+          + " in an always-mapped region")
+  void splitAndMergeNeverOpenAGap() throws Exception {
+    long seed = seed();
+    SplittableRandom rnd = new SplittableRandom(seed);
+    MmStruct mm = MmStruct.builder().taskSize(PAGES * PAGE).build();
+    // [lo, hi) stays mapped throughout: the writer only mprotects inside it, which splits and
+    // merges VMAs (the kernel stores each new range over the old one, so no address is ever
+    // uncovered); outside it, it maps and unmaps to churn the tree and the VMA cache.
+    int lo = 256;
+    int hi = 320;
+    mm.mmap(lo * PAGE, (hi - lo) * PAGE, VM_READ | VM_WRITE);
+    GapReader reader = new GapReader(mm, lo, hi, seed);
+    Thread thread = new Thread(reader, "gap-reader");
+    thread.start();
+    try {
+      int steps = TestSupport.scaled(20_000);
+      for (int i = 0; i < steps && reader.failure == null; i++) {
+        int start = lo + rnd.nextInt(hi - lo);
+        int len = 1 + rnd.nextInt(Math.min(8, hi - start));
+        if (rnd.nextInt(4) == 0) {
+          int out = LOW + rnd.nextInt(lo - LOW - 8);
+          if (rnd.nextBoolean()) {
+            mm.mmap(out * PAGE, (1 + rnd.nextInt(8)) * PAGE, MMAP_FLAGS[rnd.nextInt(6)]);
+          } else {
+            mm.munmap(out * PAGE, (1 + rnd.nextInt(8)) * PAGE);
+          }
+        } else {
+          mm.mprotect(start * PAGE, len * PAGE, 1 + rnd.nextInt(7));
+        }
+      }
+    } finally {
+      reader.stop = true;
+      thread.join(TimeUnit.SECONDS.toMillis(60));
+    }
+    try {
+      assertThat(thread.isAlive()).as("reader stopped").isFalse();
+      if (reader.failure != null) {
+        throw new AssertionError("seed=" + seed + ": " + reader.failure, reader.failure);
+      }
+      assertThat(reader.reads).as("reads completed").isPositive();
+    } finally {
+      mm.close();
+    }
+  }
+
+  /** Reads inside an always-mapped region, where no lookup may ever report a gap. */
+  private static final class GapReader implements Runnable {
+    private final MmStruct mm;
+    private final int lo;
+    private final int hi;
+    private final SplittableRandom rnd;
+    volatile boolean stop;
+    volatile Throwable failure;
+    long reads;
+
+    GapReader(MmStruct mm, int lo, int hi, long seed) {
+      this.mm = mm;
+      this.lo = lo;
+      this.hi = hi;
+      this.rnd = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (!stop) {
+          long addr = (lo + rnd.nextInt(hi - lo)) * PAGE + rnd.nextInt((int) PAGE);
+          int how = rnd.nextInt(3);
+          VmArea v;
+          if (how == 0) {
+            v = mm.lockNextVma(addr);
+            check(
+                v != null, () -> "F11: lock_next_vma(" + Long.toHexString(addr) + ") hit the end");
+            check(
+                v.start() <= addr && addr < v.end(),
+                () -> "F11: lock_next_vma(" + Long.toHexString(addr) + ") reported a gap: " + v);
+          } else if (how == 1) {
+            v = mm.vmaStartReadUnlocked(addr);
+            check(
+                v != null,
+                () -> "F9: vma_start_read_unlocked(" + Long.toHexString(addr) + ") returned null");
+            check(v.contains(addr), () -> "F9: " + v + " returned for " + Long.toHexString(addr));
+          } else {
+            v = mm.lockVmaUnderRcu(addr);
+            if (v == null) {
+              continue; // allowed under contention
+            }
+            check(v.contains(addr), () -> "F1: " + v + " returned for " + Long.toHexString(addr));
+          }
+          try {
+            check(v.mm() == mm, () -> "F3: " + v + " belongs to another mm");
+            check(!v.isWriteLocked(), () -> "F4: " + v + " returned write-locked");
+            reads++;
+          } finally {
+            v.endRead();
+          }
+        }
+      } catch (Throwable t) {
+        failure = t;
+      }
     }
   }
 
