@@ -103,6 +103,16 @@ class MainTest {
   }
 
   @Test
+  @DisplayName("--chart writes a PNG, rendered headless")
+  void chart(@TempDir Path dir) throws Exception {
+    Path png = dir.resolve("c.png");
+    Run r = run("run", "-n", "50", "-q", "--chart", png.toString());
+    assertThat(r.status()).as(r.out() + r.err()).isZero();
+    byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 4);
+    assertThat(head).containsExactly(0x89, 'P', 'N', 'G');
+  }
+
+  @Test
   @DisplayName("a run that leaks locks exits 1")
   void leakExitsOne() {
     Run r = run("run", "--mix", "bpf-stackmap-v2=1", "-w", "0", "-t", "1", "-n", "10", "-q");
