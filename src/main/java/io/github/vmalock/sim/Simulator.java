@@ -27,6 +27,17 @@ import org.HdrHistogram.Histogram;
  * count back to 1, {@code mmap_lock} free). A thread that does not finish within the workload's
  * stuck timeout after the expected end (a writer waiting forever for a leaked VMA reference) is
  * reported as a violation with its stack, and left behind as a daemon thread.
+ *
+ * <p><b>Implementation notes.</b> Each worker's counters and histograms are confined to its thread
+ * while it runs; the runner reads them only after {@link Thread#join} has returned, which orders
+ * every write of the worker before the read (no other synchronisation needed). The stop flags
+ * ({@code stop}, {@code readersDone}) are volatile: the runner's write is seen by the workers' next
+ * check, so a worker finishes at most one call after it. The progress counter is published with
+ * {@code lazySet} (a release store, no fence on the hot path) and read with a volatile load by the
+ * progress listener, which only needs an approximate, monotonic count. The start latch releases
+ * every worker at once, after the layout is mapped and all threads exist. Violations and leaks go
+ * to {@link Violations}, whose counters are atomics: they are rare, so a shared counter costs
+ * nothing measurable there.
  */
 public final class Simulator {
 
