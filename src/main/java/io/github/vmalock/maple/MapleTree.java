@@ -554,6 +554,7 @@ public final class MapleTree<T> {
       items.add(first - 1, l.slots[lOff], 0);
       added += l.slots[lOff] != null ? 1 : 0;
     }
+    int newAt = items.n;
     items.add(last, entry, 0);
     Node r = rn[leaf];
     int rOff = ro[leaf];
@@ -564,6 +565,10 @@ public final class MapleTree<T> {
     }
     items.addSlots(r, rOff + 1, r.end, rmax[leaf]);
     long winMin = lmin[leaf];
+    // An append (a store at the end of the rightmost leaf, as in a sequential fill) packs the
+    // nodes it splits to the left, as the kernel's split does for the right end of the tree, so
+    // that sequential stores leave full nodes instead of half-full ones.
+    boolean append = rmax[leaf] == -1L && newAt >= items.n - 2;
 
     Node[] built = null;
     for (int d = leaf; d >= 0; d--) {
@@ -601,7 +606,7 @@ public final class MapleTree<T> {
           }
         }
       }
-      built = buildNodes(items, isLeaf, winMin);
+      built = buildNodes(items, isLeaf, winMin, append);
       if (d > 0) {
         Items up = new Items();
         up.addSlots(ln[d - 1], 0, lo[d - 1] - 1, lmax[d - 1]);
@@ -620,7 +625,7 @@ public final class MapleTree<T> {
       for (Node b : built) {
         up.add(b.max, b, b.maxGap);
       }
-      built = buildNodes(up, false, 0L);
+      built = buildNodes(up, false, 0L, append);
       newHeight++;
     }
     Node newRoot = built[0];
@@ -641,16 +646,19 @@ public final class MapleTree<T> {
     SIZE.setRelease(this, size - removed + added);
   }
 
-  /** Builds the nodes holding {@code items}, split evenly over as few nodes as fit. */
-  private static Node[] buildNodes(Items items, boolean leaf, long min) {
+  /**
+   * Builds the nodes holding {@code items} in as few nodes as fit: split evenly, or, for an append,
+   * filling every node but the last.
+   */
+  private static Node[] buildNodes(Items items, boolean leaf, long min, boolean append) {
     int cap = leaf ? LEAF_SLOTS : ARANGE_SLOTS;
     int n = items.n;
     int k = (n + cap - 1) / cap;
     Node[] out = new Node[k];
     long nodeMin = min;
     for (int j = 0; j < k; j++) {
-      int from = (int) ((long) j * n / k);
-      int to = (int) ((long) (j + 1) * n / k);
+      int from = append ? j * cap : (int) ((long) j * n / k);
+      int to = append ? Math.min(n, (j + 1) * cap) : (int) ((long) (j + 1) * n / k);
       int cnt = to - from;
       long[] pivots = new long[cap - 1];
       Object[] slots = new Object[cap];

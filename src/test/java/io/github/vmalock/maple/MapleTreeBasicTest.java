@@ -167,4 +167,16 @@ class MapleTreeBasicTest {
     assertThat(mas.next(-1L)).isEqualTo(4);
     assertThat(mas.prev(0)).isEqualTo(1000);
   }
+
+  @Test
+  @DisplayName("a sequential fill packs leaves (append split), keeping the tree shallow")
+  void sequentialFillIsShallow() {
+    MapleTree<Integer> t = new MapleTree<>();
+    for (int k = 0; k < 65536; k++) {
+      t.storeRange(k * 16L, k * 16L + 9, k);
+    }
+    t.validate();
+    // 131072 ranges (entries and gaps) in full 16-slot leaves under 10-way nodes: 5 levels.
+    assertThat(t.height()).isLessThanOrEqualTo(5);
+  }
 }
