@@ -2,6 +2,7 @@ package io.github.vmalock.mm;
 
 import static io.github.vmalock.mm.VmFlags.VM_DONTEXPAND;
 import static io.github.vmalock.mm.VmFlags.VM_EXEC;
+import static io.github.vmalock.mm.VmFlags.VM_GROWSDOWN;
 import static io.github.vmalock.mm.VmFlags.VM_IO;
 import static io.github.vmalock.mm.VmFlags.VM_MIXEDMAP;
 import static io.github.vmalock.mm.VmFlags.VM_PFNMAP;
@@ -19,7 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -54,10 +61,14 @@ class AddressSpaceDifferentialTest {
   private static final int PAGES = 1024;
 
   /** Fixed mappings stay at or above this page: page 0 is never mapped, as in the kernel. */
-  private static final int LOW = 16;
+  private static final int LOW = (int) (MmStruct.MMAP_MIN_ADDR / PAGE);
+
+  /** {@code stack_guard_gap} in pages. */
+  private static final int GUARD_PAGES = (int) (MmStruct.STACK_GUARD_GAP / PAGE);
 
   private static final long SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP;
   private static final long RWX = VM_READ | VM_WRITE | VM_EXEC;
+  private static final int EXCLUDE_READERS = 1 << 30;
 
   /** Flags a mapping is created with; weighted towards the few common ones so merges happen. */
   private static final long[] MMAP_FLAGS = {
@@ -73,6 +84,7 @@ class AddressSpaceDifferentialTest {
     VM_READ | VM_PFNMAP,
     VM_READ | VM_DONTEXPAND,
     VM_READ | VM_WRITE | VM_MIXEDMAP,
+    VM_READ | VM_WRITE | VM_GROWSDOWN,
   };
 
   private static int operations() {
@@ -89,9 +101,12 @@ class AddressSpaceDifferentialTest {
   void randomOperationsMatchReference() {
     long seed = seed();
     MmStruct mm = MmStruct.builder().taskSize(PAGES * PAGE).build();
+    Run run = new Run(seed, mm, operations());
+    run.probes = true;
     try {
-      new Run(seed, mm, operations()).run();
+      run.run();
     } finally {
+      run.shutdown();
       mm.close();
     }
   }
@@ -133,7 +148,7 @@ class AddressSpaceDifferentialTest {
       Run runB = new Run(seed ^ 0x5DEECE66DL, b, 0);
       runA.concurrentReaders = true;
       thread.start();
-      int steps = operations() / 10;
+      int steps = operations() / 20;
       for (int i = 0; i < steps && reader.failure == null; i++) {
         runA.step(i);
         runB.step(i);
@@ -157,6 +172,112 @@ class AddressSpaceDifferentialTest {
       thread.join(TimeUnit.SECONDS.toMillis(60));
       a.close();
       b.close();
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "split and merge never open a gap: lock_next_vma (F11) and vma_start_read_unlocked (F9)"
+          + " in an always-mapped region")
+  void splitAndMergeNeverOpenAGap() throws Exception {
+    long seed = seed();
+    SplittableRandom rnd = new SplittableRandom(seed);
+    MmStruct mm = MmStruct.builder().taskSize(PAGES * PAGE).build();
+    // [lo, hi) stays mapped throughout: the writer only mprotects inside it, which splits and
+    // merges VMAs (the kernel stores each new range over the old one, so no address is ever
+    // uncovered); outside it, it maps and unmaps to churn the tree and the VMA cache.
+    int lo = 256;
+    int hi = 320;
+    mm.mmap(lo * PAGE, (hi - lo) * PAGE, VM_READ | VM_WRITE);
+    GapReader reader = new GapReader(mm, lo, hi, seed);
+    Thread thread = new Thread(reader, "gap-reader");
+    thread.start();
+    try {
+      int steps = TestSupport.scaled(20_000);
+      for (int i = 0; i < steps && reader.failure == null; i++) {
+        int start = lo + rnd.nextInt(hi - lo);
+        int len = 1 + rnd.nextInt(Math.min(8, hi - start));
+        if (rnd.nextInt(4) == 0) {
+          int out = LOW + rnd.nextInt(lo - LOW - 8);
+          if (rnd.nextBoolean()) {
+            mm.mmap(out * PAGE, (1 + rnd.nextInt(8)) * PAGE, MMAP_FLAGS[rnd.nextInt(6)]);
+          } else {
+            mm.munmap(out * PAGE, (1 + rnd.nextInt(8)) * PAGE);
+          }
+        } else {
+          mm.mprotect(start * PAGE, len * PAGE, 1 + rnd.nextInt(7));
+        }
+      }
+    } finally {
+      reader.stop = true;
+      thread.join(TimeUnit.SECONDS.toMillis(60));
+    }
+    try {
+      assertThat(thread.isAlive()).as("reader stopped").isFalse();
+      if (reader.failure != null) {
+        throw new AssertionError("seed=" + seed + ": " + reader.failure, reader.failure);
+      }
+      assertThat(reader.reads).as("reads completed").isPositive();
+    } finally {
+      mm.close();
+    }
+  }
+
+  /** Reads inside an always-mapped region, where no lookup may ever report a gap. */
+  private static final class GapReader implements Runnable {
+    private final MmStruct mm;
+    private final int lo;
+    private final int hi;
+    private final SplittableRandom rnd;
+    volatile boolean stop;
+    volatile Throwable failure;
+    long reads;
+
+    GapReader(MmStruct mm, int lo, int hi, long seed) {
+      this.mm = mm;
+      this.lo = lo;
+      this.hi = hi;
+      this.rnd = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (!stop) {
+          long addr = (lo + rnd.nextInt(hi - lo)) * PAGE + rnd.nextInt((int) PAGE);
+          int how = rnd.nextInt(3);
+          VmArea v;
+          if (how == 0) {
+            v = mm.lockNextVma(addr);
+            check(
+                v != null, () -> "F11: lock_next_vma(" + Long.toHexString(addr) + ") hit the end");
+            check(
+                v.start() <= addr && addr < v.end(),
+                () -> "F11: lock_next_vma(" + Long.toHexString(addr) + ") reported a gap: " + v);
+          } else if (how == 1) {
+            v = mm.vmaStartReadUnlocked(addr);
+            check(
+                v != null,
+                () -> "F9: vma_start_read_unlocked(" + Long.toHexString(addr) + ") returned null");
+            check(v.contains(addr), () -> "F9: " + v + " returned for " + Long.toHexString(addr));
+          } else {
+            v = mm.lockVmaUnderRcu(addr);
+            if (v == null) {
+              continue; // allowed under contention
+            }
+            check(v.contains(addr), () -> "F1: " + v + " returned for " + Long.toHexString(addr));
+          }
+          try {
+            check(v.mm() == mm, () -> "F3: " + v + " belongs to another mm");
+            check(!v.isWriteLocked(), () -> "F4: " + v + " returned write-locked");
+            reads++;
+          } finally {
+            v.endRead();
+          }
+        }
+      } catch (Throwable t) {
+        failure = t;
+      }
     }
   }
 
@@ -232,6 +353,14 @@ class AddressSpaceDifferentialTest {
     private final MmStruct mm;
     private final int steps;
 
+    /** Whether some steps check which VMAs the operation write-locks (single-threaded runs). */
+    boolean probes;
+
+    private boolean probeThisStep;
+    private int probedLocked;
+    private int probedAlone;
+    private ExecutorService writer;
+
     /** A racing reader may hold read references: refcnt may exceed 1 between operations. */
     boolean concurrentReaders;
 
@@ -257,10 +386,15 @@ class AddressSpaceDifferentialTest {
       for (int i = 0; i < steps; i++) {
         step(i);
       }
+      if (probes) {
+        assertThat(probedLocked).as("probes of VMAs the operation write-locks").isPositive();
+        assertThat(probedAlone).as("probes of VMAs the operation leaves alone").isPositive();
+      }
     }
 
     void step(int i) {
       step = i;
+      probeThisStep = probes && rnd.nextInt(16) == 0;
       int kind = rnd.nextInt(100);
       try {
         if (kind < 35) {
@@ -325,12 +459,14 @@ class AddressSpaceDifferentialTest {
       long f = randomMmapFlags();
       record("mmap(" + hex(start) + ", " + len + " pages, " + VmFlags.toString(f) + ")");
       int seq = mm.mmLockSeq();
-      VmArea v = mm.mmap(start * PAGE, len * PAGE, f);
+      List<Vma> before = probeThisStep ? expected() : null;
       long seg = nextSegment++;
       for (int p = start; p < start + len; p++) {
         flags[p] = f;
         segment[p] = seg;
       }
+      VmArea v =
+          invoke(() -> mm.mmap(start * PAGE, len * PAGE, f), before, start, start + len, true);
       check(
           v != null && v.contains(start * PAGE),
           () -> "mmap returned " + v + ", not covering addr");
@@ -342,30 +478,76 @@ class AddressSpaceDifferentialTest {
       int len = randomLength(LOW);
       long f = randomMmapFlags();
       int expect = highestGap(len);
-      if (expect < LOW) {
-        return; // the model could place it below LOW; the reference does not follow it there
-      }
       record(
-          "mmap(" + len + " pages, " + VmFlags.toString(f) + ") top-down, expect " + hex(expect));
+          "mmap("
+              + len
+              + " pages, "
+              + VmFlags.toString(f)
+              + ") top-down, expect "
+              + (expect < 0 ? "ENOMEM" : hex(expect)));
       int seq = mm.mmLockSeq();
-      VmArea v = mm.mmap(len * PAGE, f);
-      assertThat(v).isNotNull();
-      assertThat(v.contains(expect * PAGE))
-          .as(
-              "get_unmapped_area top-down: highest gap of %d pages starts at %s, got %s",
-              len, hex(expect), v)
-          .isTrue();
+      if (expect < 0) {
+        assertThatThrownBy(() -> mm.mmap(len * PAGE, f))
+            .as("no gap of %d pages above MMAP_MIN_ADDR", len)
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("ENOMEM");
+        compare("after failed top-down mmap");
+        return;
+      }
+      List<Vma> before = probeThisStep ? expected() : null;
       long seg = nextSegment++;
       for (int p = expect; p < expect + len; p++) {
         flags[p] = f;
         segment[p] = seg;
       }
+      VmArea v = invoke(() -> mm.mmap(len * PAGE, f), before, expect, expect + len, true);
+      check(
+          v != null && v.contains(expect * PAGE),
+          () ->
+              "get_unmapped_area top-down: the highest gap of "
+                  + len
+                  + " pages (keeping the stack guard gap) starts at "
+                  + hex(expect)
+                  + ", got "
+                  + v);
       afterSuccess(seq, expect, expect + len);
     }
 
+    /**
+     * {@code unmapped_area_topdown}: the highest start page at or above {@code LOW} of {@code len}
+     * free pages below the limit (first {@code PAGES}); if the VMA following that range is {@code
+     * VM_GROWSDOWN} and its {@code vm_start_gap()} (start minus {@code stack_guard_gap}) lies below
+     * the range's end, the limit drops to that gap start and the search is retried, as the kernel's
+     * {@code retry} does. -1 if there is no range.
+     */
     private int highestGap(int len) {
+      int limit = PAGES;
+      for (; ; ) {
+        int p = highestFree(len, limit);
+        if (p < 0) {
+          return -1;
+        }
+        int above = p + len;
+        while (above < PAGES && flags[above] < 0) {
+          above++;
+        }
+        if (above == PAGES || (flags[above] & VM_GROWSDOWN) == 0) {
+          return p;
+        }
+        int startGap = above - GUARD_PAGES;
+        if (startGap >= p + len) {
+          return p;
+        }
+        limit = startGap;
+      }
+    }
+
+    /**
+     * The highest {@code p >= LOW} with pages {@code [p, p + len)} free and below {@code limit}.
+     */
+    private int highestFree(int len, int limit) {
       int run = 0;
-      for (int p = PAGES - 1; p >= 0; p--) {
+      for (int p = limit - 1; p >= LOW; p--) {
         run = flags[p] < 0 ? run + 1 : 0;
         if (run == len) {
           return p;
@@ -379,10 +561,19 @@ class AddressSpaceDifferentialTest {
       int len = randomLength(start);
       record("munmap(" + hex(start) + ", " + len + " pages)");
       int seq = mm.mmLockSeq();
-      mm.munmap(start * PAGE, len * PAGE);
+      List<Vma> before = probeThisStep ? expected() : null;
       for (int p = start; p < start + len; p++) {
         flags[p] = -1;
       }
+      invoke(
+          () -> {
+            mm.munmap(start * PAGE, len * PAGE);
+            return null;
+          },
+          before,
+          start,
+          start + len,
+          true);
       afterSuccess(seq, start, start + len);
     }
 
@@ -423,7 +614,7 @@ class AddressSpaceDifferentialTest {
         compare("after failed mprotect"); // the reference was not changed: neither may the model
         return;
       }
-      mm.mprotect(start * PAGE, len * PAGE, prot);
+      List<Vma> before = probeThisStep ? expected() : null;
       Map<Long, Long> renumber = new HashMap<>();
       for (int p = start; p < start + len; p++) {
         long nf = (flags[p] & ~RWX) | prot;
@@ -434,7 +625,115 @@ class AddressSpaceDifferentialTest {
           flags[p] = nf;
         }
       }
+      invoke(
+          () -> {
+            mm.mprotect(start * PAGE, len * PAGE, prot);
+            return null;
+          },
+          before,
+          start,
+          start + len,
+          false);
       afterSuccess(seq, start, start + len);
+    }
+
+    /**
+     * Calls the model. On a probe step ({@code before != null}, the reference already updated),
+     * first takes a read reference on one VMA of the old layout near {@code [from, to)} and runs
+     * the call on the writer thread: it must {@code vma_start_write} that VMA (set the
+     * exclude-readers flag and wait for the reference) exactly when the kernel would: when the VMA
+     * overlaps the range of an {@code mmap}/{@code munmap} ({@code overlapLocks}), or when it does
+     * not survive unchanged (same range and flags) into the new layout; otherwise the call must
+     * finish while the reference is held.
+     */
+    private <T> T invoke(
+        Supplier<T> call, List<Vma> before, int from, int to, boolean overlapLocks) {
+      if (before == null || before.isEmpty()) {
+        return call.get();
+      }
+      List<Vma> near = new ArrayList<>();
+      for (Vma v : before) {
+        if (v.end >= (from - 1) * PAGE && v.start <= (to + 1) * PAGE) {
+          near.add(v);
+        }
+      }
+      Vma target =
+          near.isEmpty() || rnd.nextInt(4) == 0
+              ? before.get(rnd.nextInt(before.size()))
+              : near.get(rnd.nextInt(near.size()));
+      boolean overlaps = target.end > from * PAGE && target.start < to * PAGE;
+      boolean expectLocked = (overlapLocks && overlaps) || !expected().contains(target);
+      VmArea held = mm.lockVmaUnderRcu(target.start);
+      check(
+          held != null && target.equals(Vma.of(held)),
+          () -> "uncontended lock_vma_under_rcu(" + target + ") returned " + held);
+      record("  probe: read reference on " + target + ", expect write-locked: " + expectLocked);
+      if (expectLocked) {
+        probedLocked++;
+      } else {
+        probedAlone++;
+      }
+      Future<T> writer = writerThread().submit(call::get);
+      try {
+        if (expectLocked) {
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while ((held.refcnt() & EXCLUDE_READERS) == 0) {
+            check(
+                !writer.isDone(),
+                () ->
+                    "the operation finished while a reader held "
+                        + target
+                        + ": it did not vma_start_write() a VMA it changed or removed");
+            check(System.nanoTime() < deadline, () -> "writer neither finished nor waited");
+            LockSupport.parkNanos(20_000);
+          }
+          check(!writer.isDone(), () -> "the operation finished past a reader of " + target);
+        } else {
+          try {
+            writer.get(60, TimeUnit.SECONDS);
+          } catch (TimeoutException e) {
+            throw new AssertionError(
+                "the operation blocked on a reader of "
+                    + target
+                    + ", a VMA the kernel leaves alone (refcnt 0x"
+                    + Integer.toHexString(held.refcnt())
+                    + ")");
+          }
+        }
+      } catch (InterruptedException | ExecutionException e) {
+        throw new AssertionError("writer thread: " + e, e);
+      } finally {
+        held.endRead();
+      }
+      try {
+        return writer.get(60, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException) {
+          throw (RuntimeException) e.getCause();
+        }
+        throw new AssertionError("writer thread: " + e.getCause(), e.getCause());
+      } catch (InterruptedException | TimeoutException e) {
+        throw new AssertionError("writer thread did not finish: " + e, e);
+      }
+    }
+
+    private ExecutorService writerThread() {
+      if (writer == null) {
+        writer =
+            Executors.newSingleThreadExecutor(
+                r -> {
+                  Thread t = new Thread(r, "differential-writer");
+                  t.setDaemon(true);
+                  return t;
+                });
+      }
+      return writer;
+    }
+
+    void shutdown() {
+      if (writer != null) {
+        writer.shutdownNow();
+      }
     }
 
     private void afterSuccess(int seqBefore, int from, int to) {
@@ -651,6 +950,9 @@ class AddressSpaceDifferentialTest {
     }
     if ((f & VM_MIXEDMAP) != 0) {
       sb.append(" mixedmap");
+    }
+    if ((f & VM_GROWSDOWN) != 0) {
+      sb.append(" growsdown");
     }
     return sb.toString();
   }

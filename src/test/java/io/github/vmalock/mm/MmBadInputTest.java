@@ -324,6 +324,44 @@ class MmBadInputTest {
     }
 
     @Test
+    @DisplayName("null arguments: builder, constructor, countVmaLockEvent")
+    void nulls() {
+      assertThat(catchThrowable(() -> MmStruct.builder().rcu(null).build()))
+          .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
+      assertThat(catchThrowable(() -> MmStruct.builder().cache(null).build()))
+          .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
+      assertThat(catchThrowable(() -> MmStruct.builder().lockMode(null).build()))
+          .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
+      assertThat(catchThrowable(() -> MmStruct.builder().variant(null).build()))
+          .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
+      assertThat(catchThrowable(() -> new MmStruct(null)))
+          .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
+      VmaLockStats stats = mm.vmaLockStats();
+      rejects(IllegalArgumentException.class, () -> mm.countVmaLockEvent(null), "null", "event");
+      assertThat(mm.vmaLockStats()).isEqualTo(stats);
+    }
+
+    @Test
+    @DisplayName("lookups outside the address space find nothing and change nothing")
+    void lookupsOutside() {
+      Snapshot before = snapshot();
+      for (long addr : new long[] {-1L, Long.MIN_VALUE, TASK_SIZE, TASK_SIZE + 12345, 0}) {
+        assertThat(mm.lockVmaUnderRcu(addr)).as("lockVmaUnderRcu(%x)", addr).isNull();
+        assertThat(mm.lockVmaUnderRcuGuarded(addr)).isNull();
+        assertThat(mm.vmaStartReadUnlocked(addr)).as("vmaStartReadUnlocked(%x)", addr).isNull();
+        assertThat(mm.lockMmAndFindVma(addr)).as("lockMmAndFindVma(%x)", addr).isNull();
+        assertThat(mm.mmapLock().getReadHoldCount()).isZero();
+        mm.mmapReadLock();
+        try {
+          assertThat(mm.vmaLookup(addr)).isNull();
+        } finally {
+          mm.mmapReadUnlock();
+        }
+      }
+      assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
     @DisplayName("builder: taskSize and maxMapCount")
     void builder() {
       assertThat(catchThrowable(() -> MmStruct.builder().taskSize(0).build()))
@@ -516,6 +554,10 @@ class MmBadInputTest {
       rejects(Held.WRITE, IllegalStateException.class, true, () -> mm.mmapReadLock(), "mmap");
       rejects(Held.READ, IllegalStateException.class, true, () -> mm.mmapWriteLock(), "mmap");
       rejects(Held.WRITE, IllegalStateException.class, true, () -> mm.mmapWriteLock(), "mmap");
+      rejects(
+          Held.READ, IllegalStateException.class, true, () -> mm.mmapReadLockKillable(), "mmap");
+      rejects(
+          Held.WRITE, IllegalStateException.class, true, () -> mm.mmapWriteLockKillable(), "mmap");
     }
 
     @Test
@@ -616,6 +658,27 @@ class MmBadInputTest {
     }
 
     @Test
+    @DisplayName("startWrite / startReadLocked holding another mm's mmap lock")
+    void lockOfAnotherMm() {
+      MmStruct other = MmStruct.builder().taskSize(TASK_SIZE).build();
+      try {
+        VmArea a = vmas.get(0);
+        Snapshot before = snapshot();
+        other.mmapWriteLock();
+        try {
+          assertThat(catchThrowable(a::startWrite)).isInstanceOf(IllegalStateException.class);
+          assertThat(catchThrowable(a::startReadLocked)).isInstanceOf(IllegalStateException.class);
+        } finally {
+          other.mmapWriteUnlock();
+        }
+        assertThat(a.isWriteLocked()).isFalse();
+        assertThat(snapshot()).isEqualTo(before);
+      } finally {
+        other.close();
+      }
+    }
+
+    @Test
     @DisplayName("the kernel's assertions name themselves")
     void assertions() {
       VmArea a = vmas.get(0);
@@ -713,6 +776,16 @@ class MmBadInputTest {
         assertNames(t, "VM_REFCNT_LIMIT");
         assertThat(mm.mmapLock().getReadHoldCount()).as("mmap_lock dropped").isZero();
 
+        t = catchThrowable(() -> mm.vmaStartReadUnlockedGuarded(A));
+        assertThat(t).isInstanceOf(IllegalStateException.class);
+        assertNames(t, "VM_REFCNT_LIMIT");
+        t = catchThrowable(() -> mm.lockNextVma(A));
+        assertThat(t)
+            .as("lock_next_vma's fallback past the limit")
+            .isInstanceOf(IllegalStateException.class);
+        assertNames(t, "VM_REFCNT_LIMIT");
+        assertThat(mm.mmapLock().getReadHoldCount()).as("mmap_lock dropped").isZero();
+
         mm.mmapReadLock();
         try {
           assertThat(a.startReadLocked()).as("vma_start_read_locked past the limit").isFalse();
@@ -743,7 +816,10 @@ class MmBadInputTest {
       for (VmArea v : vmas) {
         assertThat(v.isAttached()).as("%s freed by exit_mmap", v).isFalse();
       }
+      VmArea freed = vmas.get(0);
       vmas.clear();
+      rejects(IllegalStateException.class, freed::endRead);
+      assertThat(freed.refcnt()).isZero();
       rejects(IllegalStateException.class, () -> mm.mmap(0x300000, PAGE, RW));
       rejects(IllegalStateException.class, () -> mm.mmap(PAGE, RW));
       rejects(IllegalStateException.class, () -> mm.munmap(A, PAGE));
