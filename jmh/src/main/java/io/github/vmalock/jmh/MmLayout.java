@@ -74,8 +74,8 @@ final class MmLayout {
    * Checks, without allocating, that the mm is at rest after a trial: the mmap lock free, and each
    * of the layout's {@code n} VMAs unlocked ({@code vm_refcnt} 1, or 0 for {@link
    * LockMode#MMAP_LOCK_ONLY}, which never attaches) and not write-locked. A trial teardown runs
-   * inside the last measured iteration as JMH's gc profiler sees it, so it must not allocate (
-   * {@code MmStruct.assertQuiescent()} collects the VMAs into a list, and would show up as B/op).
+   * inside the last measured iteration as JMH's gc profiler sees it, so it must not allocate:
+   * {@code MmStruct.assertQuiescent()} collects the VMAs into a list, which showed up as B/op.
    *
    * @throws IllegalStateException naming the first VMA not at rest
    */
