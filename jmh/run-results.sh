@@ -8,9 +8,10 @@
 #   jmh/run-results.sh 'VmaLookup'   # extra arguments go to JMH (a regex, -p ...): a partial page
 #   jmh/run-results.sh --page-only   # regenerate page and chart from jmh/results.json
 #
-# Duration: every benchmark at every parameter point, 8 s of warmup and measurement each plus its
-# fork's start and setup: about 20 minutes for the whole suite on a 2-core machine. The numbers
-# are only as quiet as the machine: the page records the load average before and after the run.
+# Duration: every benchmark at every parameter point (70 runs), 8 s of warmup and measurement each
+# plus its fork's start and setup: about 16 minutes on a 2-core machine. The numbers are only as
+# quiet as the machine: the page records the load average before and after the run. Analysis that
+# should survive a regeneration goes in jmh/results-notes.md, which the page copies.
 set -euo pipefail
 cd "$(dirname "$0")"
 jar=target/benchmarks.jar

@@ -71,6 +71,33 @@ final class MmLayout {
   }
 
   /**
+   * Checks, without allocating, that the mm is at rest after a trial: the mmap lock free, and each
+   * of the layout's {@code n} VMAs unlocked ({@code vm_refcnt} 1, or 0 for {@link
+   * LockMode#MMAP_LOCK_ONLY}, which never attaches) and not write-locked. A trial teardown runs
+   * inside the last measured iteration as JMH's gc profiler sees it, so it must not allocate:
+   * {@code MmStruct.assertQuiescent()} collects the VMAs into a list, which showed up as B/op.
+   *
+   * @throws IllegalStateException naming the first VMA not at rest
+   */
+  static void checkAtRest(MmStruct mm, int n) {
+    if (mm.mmapLock().isWriteLocked() || mm.mmapLock().getReadLockCount() != 0) {
+      throw new IllegalStateException("mmap_lock still held after the trial: " + mm.mmapLock());
+    }
+    int expected = mm.lockMode() == LockMode.PER_VMA ? 1 : 0;
+    mm.mmapReadLock();
+    try {
+      for (int i = 0; i < n; i++) {
+        VmArea vma = mm.vmaLookup(vmaStart(i));
+        if (vma == null || vma.refcnt() != expected || vma.isWriteLocked()) {
+          throw new IllegalStateException("VMA " + i + " not at rest after the trial: " + vma);
+        }
+      }
+    } finally {
+      mm.mmapReadUnlock();
+    }
+  }
+
+  /**
    * {@link #ADDRESSES} random addresses: each picks a VMA uniformly and then, with probability
    * {@code gapPercent}/100, a byte in the gap page after it, otherwise a byte inside it.
    */

@@ -77,7 +77,7 @@ public class UnderWriterBench {
     /** The reader and the writer leaked no reference and left the layout as they found it. */
     @TearDown(Level.Trial)
     public void check() {
-      mm.assertQuiescent();
+      MmLayout.checkAtRest(mm, size);
       if (mm.mapCount() != size) {
         throw new IllegalStateException("map count " + mm.mapCount() + ", expected " + size);
       }

@@ -63,7 +63,7 @@ public class WriterCostBench {
     /** The cycles must leave the layout as they found it. */
     @TearDown(Level.Trial)
     public void check() {
-      mm.assertQuiescent();
+      MmLayout.checkAtRest(mm, size);
       if (mm.mapCount() != size) {
         throw new IllegalStateException("map count " + mm.mapCount() + ", expected " + size);
       }
