@@ -61,13 +61,14 @@ public final class RcuWait {
         if (condition.getAsBoolean()) {
           return true;
         }
-        LockSupport.park(this);
+        // As ___rcuwait_wait_event: the condition first, then the pending signal, then sleep.
         if (Thread.interrupted()) {
           if (interruptible) {
             return false;
           }
           interrupted = true;
         }
+        LockSupport.park(this);
       }
     } finally {
       TASK.setVolatile(this, null);

@@ -450,7 +450,10 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       checkLockOrder("mmap_read_lock_killable");
     }
-    mmapLock.readLock().lockInterruptibly();
+    // down_read_killable: the uncontended fast path ignores a pending signal.
+    if (!Thread.currentThread().isInterrupted() || !mmapLock.readLock().tryLock()) {
+      mmapLock.readLock().lockInterruptibly();
+    }
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_READ);
     }
@@ -536,7 +539,10 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       checkLockOrder("mmap_write_lock_killable");
     }
-    mmapLock.writeLock().lockInterruptibly();
+    // down_write_killable: the uncontended fast path ignores a pending signal.
+    if (!Thread.currentThread().isInterrupted() || !mmapLock.writeLock().tryLock()) {
+      mmapLock.writeLock().lockInterruptibly();
+    }
     mmLockSeq.writeBegin();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_WRITE);

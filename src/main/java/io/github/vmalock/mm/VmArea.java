@@ -413,7 +413,7 @@ public final class VmArea {
     if (lockSeq() == seq) {
       return;
     }
-    if (Thread.interrupted() || !startWriteSlow(mm, seq, true)) {
+    if (!startWriteSlow(mm, seq, true)) {
       throw new InterruptedException("vma_start_write_killable interrupted on " + this);
     }
   }
