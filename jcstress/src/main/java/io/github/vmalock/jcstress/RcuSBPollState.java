@@ -36,6 +36,12 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * period). It catches a reader that publishes its section with a release store ({@code
  * RELEASE_PUBLICATION}) and a grace period that does not look at readers ({@code SYNC_NO_WAIT}).
  *
+ * <p>Before entering its section the reader writes a field ({@code noise}) of this small state
+ * object, whose cache line the updater owns after writing {@code y}: the entry store then waits in
+ * the store buffer behind that ownership transfer, which widens the store-buffer window without
+ * changing the allowed outcomes (a faithful entry's full fence drains both stores before the
+ * reader's loads).
+ *
  * <p>Result {@code (r0, r1, r2)}: r0 is 1 if the reader found {@code x}; r1 is 1 if the poll said
  * the grace period had ended; r2 is 1 if the reader saw the poll done before it left (0 if its spin
  * ran out first, when any r0 and r1 are fine).
@@ -79,8 +85,13 @@ public class RcuSBPollState {
   @SuppressWarnings("UnusedVariable") // accessed through POLLED
   private boolean polled;
 
+  /** Written by the reader before its section; shares a cache line with the updater's fields. */
+  @SuppressWarnings("UnusedVariable") // accessed through NOISE
+  private int noise;
+
   @Actor
   public void p0(III_Result r) {
+    NOISE.setOpaque(this, 1); // see the class comment: delays the section-entry store
     RCU.readLock();
     Cell r0 = (Cell) Y.getAcquire(this); // rcu_dereference(*y)
     boolean sawPoll = false;
@@ -103,12 +114,14 @@ public class RcuSBPollState {
 
   private static final VarHandle Y;
   private static final VarHandle POLLED;
+  private static final VarHandle NOISE;
 
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       Y = l.findVarHandle(RcuSBPollState.class, "y", Cell.class);
       POLLED = l.findVarHandle(RcuSBPollState.class, "polled", boolean.class);
+      NOISE = l.findVarHandle(RcuSBPollState.class, "noise", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
