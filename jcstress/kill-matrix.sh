@@ -78,6 +78,9 @@ declare -A DETERMINISTIC=(
   [NO_MM_RECHECK]="io.github.vmalock.mm.ProtocolVariantKillTest#noMmRecheckReturnsVmaOfAnotherMm"
   [NO_SEQ_RECHECK]="io.github.vmalock.mm.ProtocolVariantKillTest#noSeqRecheckAdmitsReaderIntoWriteLockedVma"
   [DETACH_NO_WAIT]="io.github.vmalock.mm.ProtocolVariantKillTest#detachNoWaitReturnsWithTransientReaderInside"
+  [SEED_V2_NULL_DEREF]="io.github.vmalock.mm.ModesAndVariantsTest#seedV2"
+  [STALE_SLOW_PATH_VMA]="io.github.vmalock.mm.ModesAndVariantsTest#staleSlowPath"
+  [WRITER_NO_WAIT]="io.github.vmalock.mm.ModesAndVariantsTest#writerNoWait"
   [SYNC_NO_WAIT]="io.github.vmalock.rcu.RcuVariantTest#syncNoWaitCaught"
   [NESTED_UNLOCK_EARLY]="io.github.vmalock.rcu.RcuVariantTest#nestedUnlockEarlyCaught"
 )
