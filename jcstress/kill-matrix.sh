@@ -27,6 +27,8 @@
 # Exit status: 0 when every variant is caught somewhere, 1 when one survives, 2 on a setup error.
 # The last line is `variants: N, caught: M`.
 set -uo pipefail
+caller_dir=$(pwd)
+cmdline="jcstress/kill-matrix.sh${*:+ $*}"
 cd "$(dirname "$0")"
 
 mode=quick
@@ -39,6 +41,7 @@ while getopts "m:o:" opt; do
   esac
 done
 shift $((OPTIND - 1))
+if [[ -n "$outfile" && "$outfile" != /* ]]; then outfile="$caller_dir/$outfile"; fi
 
 jar=target/jcstress.jar
 [[ -f "$jar" ]] || { echo "kill-matrix: $jar is missing; build it first (see README)" >&2; exit 2; }
@@ -246,7 +249,7 @@ short() { echo "${1##*.}"; }
 {
   echo "# Kill matrix"
   echo
-  echo "Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`jcstress/kill-matrix.sh -m $mode\`, jcstress mode \`$mode\`,"
+  echo "Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`$cmdline\` (jcstress mode \`$mode\`),"
   echo "on $(nproc) CPUs. Each variant ran with \`-jvmArgsPrepend -Dvmalock.variant=NAME\`."
   echo
   echo "Harnesses run per variant (a declared subset: those reaching the code the variant changes;"
