@@ -27,6 +27,8 @@
 # Exit status: 0 when every variant is caught somewhere, 1 when one survives, 2 on a setup error.
 # The last line is `variants: N, caught: M`.
 set -uo pipefail
+caller_dir=$(pwd)
+cmdline="jcstress/kill-matrix.sh${*:+ $*}"
 cd "$(dirname "$0")"
 
 mode=quick
@@ -39,6 +41,7 @@ while getopts "m:o:" opt; do
   esac
 done
 shift $((OPTIND - 1))
+if [[ -n "$outfile" && "$outfile" != /* ]]; then outfile="$caller_dir/$outfile"; fi
 
 jar=target/jcstress.jar
 [[ -f "$jar" ]] || { echo "kill-matrix: $jar is missing; build it first (see README)" >&2; exit 2; }
@@ -78,6 +81,9 @@ declare -A DETERMINISTIC=(
   [NO_MM_RECHECK]="io.github.vmalock.mm.ProtocolVariantKillTest#noMmRecheckReturnsVmaOfAnotherMm"
   [NO_SEQ_RECHECK]="io.github.vmalock.mm.ProtocolVariantKillTest#noSeqRecheckAdmitsReaderIntoWriteLockedVma"
   [DETACH_NO_WAIT]="io.github.vmalock.mm.ProtocolVariantKillTest#detachNoWaitReturnsWithTransientReaderInside"
+  [SEED_V2_NULL_DEREF]="io.github.vmalock.mm.ModesAndVariantsTest#seedV2"
+  [STALE_SLOW_PATH_VMA]="io.github.vmalock.mm.ModesAndVariantsTest#staleSlowPath"
+  [WRITER_NO_WAIT]="io.github.vmalock.mm.ModesAndVariantsTest#writerNoWait"
   [SYNC_NO_WAIT]="io.github.vmalock.rcu.RcuVariantTest#syncNoWaitCaught"
   [NESTED_UNLOCK_EARLY]="io.github.vmalock.rcu.RcuVariantTest#nestedUnlockEarlyCaught"
 )
@@ -129,8 +135,12 @@ fi
 
 # parse LOG -> lines "test<TAB>FORBIDDEN<TAB>count" / "test<TAB>ERROR<TAB>exception", from the
 # RUN RESULTS section of a jcstress log.
+# Without a RUN RESULTS section (a run that hung and was killed) the per-fork progress entries are
+# parsed instead.
 parse_log() {
-  awk '
+  local whole=0
+  grep -q '^RUN RESULTS:' "$1" || whole=1
+  awk -v on="$whole" '
     /^RUN RESULTS:/ { on = 1; next }
     !on { next }
     /\[(FAILED|ERROR)\] / {
@@ -175,14 +185,14 @@ junit_passed() { # class#method -> 0 when the test case ran and passed
   ' "$xml"
 }
 
-declare -A CELL=() RAN=() DET=() STATUS=() REGEX=()
+declare -A CELL=() FCOUNT=() RAN=() DET=() STATUS=() REGEX=()
 caught_total=0
 for v in "${variants[@]}"; do
   regex=$(subset_for "$v")
   REGEX[$v]="$regex"
   echo "kill-matrix: $v (${FAMILY[$v]}): run-suite.sh $mode -t '$regex'" >&2
   start=$(date +%s)
-  JCSTRESS_JVM_PREPEND="-Dvmalock.variant=$v" timeout "$timeout_s" ./run-suite.sh "$mode" -t "$regex" \
+  JCSTRESS_JVM_PREPEND="-Dvmalock.variant=$v" timeout -k 30 "$timeout_s" ./run-suite.sh "$mode" -t "$regex" \
     "${extra[@]}" > "$work/$v.out" 2>&1
   rc=$?
   end=$(date +%s)
@@ -193,35 +203,45 @@ for v in "${variants[@]}"; do
   hits=0
   while IFS=$'\t' read -r test kind what; do
     [[ -z "$test" ]] && continue
-    if [[ "$kind" == FORBIDDEN ]]; then CELL[$v,$test]="FORBIDDEN $what"; else CELL[$v,$test]="ERROR $what"; fi
+    if [[ "$kind" == FORBIDDEN ]]; then
+      FCOUNT[$v,$test]=$(( ${FCOUNT[$v,$test]:-0} + what ))
+      CELL[$v,$test]="FORBIDDEN ${FCOUNT[$v,$test]}"
+    elif [[ "${CELL[$v,$test]:-}" != FORBIDDEN* ]]; then
+      CELL[$v,$test]="ERROR $what"
+    fi
     hits=$((hits + 1))
   done < <(parse_log "$work/$v.log")
-  status=""
-  if [[ $rc -eq 124 ]]; then
-    status="hang (no result in ${timeout_s} s)"
+  note=""
+  if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+    note="hang: no result in ${timeout_s} s"
     hits=$((hits + 1))
   elif [[ $hits -eq 0 && $rc -ne 0 ]]; then
-    status="run failed (exit $rc, see $work/$v.out)"
+    note="run failed (exit $rc, see $work/$v.out)"
   fi
   # The deterministic test, if one is declared (run once, before the loop).
   det="${DETERMINISTIC[$v]:-}"
+  det_hit=0
   if [[ -z "$det" ]]; then
     DET[$v]="-"
   elif [[ $junit_ran -eq 0 ]]; then
     DET[$v]="${det##*.} (not run)"
   elif junit_passed "$det"; then
     DET[$v]="${det##*.}: passed"
-    hits=$((hits + 1))
+    det_hit=1
   else
     DET[$v]="${det##*.}: FAILED or missing"
   fi
-  STATUS[$v]="$status"
-  if [[ $hits -gt 0 ]]; then
-    caught_total=$((caught_total + 1))
-    STATUS[$v]="caught${status:+; $status}"
+  if [[ $hits -gt 0 && $det_hit -eq 1 ]]; then
+    STATUS[$v]="caught (jcstress and deterministic test)"
+  elif [[ $hits -gt 0 ]]; then
+    STATUS[$v]="caught (jcstress)"
+  elif [[ $det_hit -eq 1 ]]; then
+    STATUS[$v]="caught (deterministic test only)"
   else
-    STATUS[$v]="NOT CAUGHT${status:+; $status}"
+    STATUS[$v]="NOT CAUGHT"
   fi
+  [[ -n "$note" ]] && STATUS[$v]="${STATUS[$v]}; $note"
+  [[ $hits -gt 0 || $det_hit -eq 1 ]] && caught_total=$((caught_total + 1))
   echo "kill-matrix: $v: ${STATUS[$v]} ($((end - start)) s)" >&2
 done
 
@@ -229,7 +249,7 @@ short() { echo "${1##*.}"; }
 {
   echo "# Kill matrix"
   echo
-  echo "Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`jcstress/kill-matrix.sh -m $mode\`, jcstress mode \`$mode\`,"
+  echo "Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`$cmdline\` (jcstress mode \`$mode\`),"
   echo "on $(nproc) CPUs. Each variant ran with \`-jvmArgsPrepend -Dvmalock.variant=NAME\`."
   echo
   echo "Harnesses run per variant (a declared subset: those reaching the code the variant changes;"

@@ -17,7 +17,8 @@ jar=target/jcstress.jar
 [[ -f "$jar" ]] || { echo "run-suite: $jar is missing; run 'mvn package' in jcstress/ first" >&2; exit 2; }
 
 pinned="${JCSTRESS_JVM_ARGS:--XX:+UseParallelGC -XX:-UseBiasedLocking -Xmx512m}"
-# -XX:-UseBiasedLocking is obsolete (warns only) on 17; keep the set to flags every JDK 17 accepts.
+# Biased locking is dropped from the pinned set: on JDKs that still have the flag (17 deprecates it)
+# jcstress itself runs every configuration with -XX:+UseBiasedLocking and -XX:-UseBiasedLocking.
 pinned="${pinned/-XX:-UseBiasedLocking /}"
 args=()
 case "$mode" in
