@@ -1,0 +1,1942 @@
+package io.github.vmalock.mm;
+
+import io.github.vmalock.locking.LockTracker;
+import io.github.vmalock.locking.RcuWait;
+import io.github.vmalock.locking.Refcount;
+import io.github.vmalock.locking.SeqCount;
+import io.github.vmalock.maple.MapleTree;
+import io.github.vmalock.rcu.Rcu;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * An address space, the kernel's {@code struct mm_struct}: the VMAs in a {@link MapleTree}, the
+ * {@code mmap_lock} with its {@code mm_lock_seq}, the per-VMA read locks and their lock-free lookup
+ * {@link #lockVmaUnderRcu(long)}, the series' {@link #vmaStartReadUnlocked(long)}, and the
+ * address-space operations {@link #mmap(long, long, long)}, {@link #munmap(long, long)} and {@link
+ * #mprotect(long, long, long)} with VMA split and merge.
+ *
+ * <h2>Implementation notes</h2>
+ *
+ * <p><b>State.</b> {@code mmapLock} is a non-fair {@link ReentrantReadWriteLock} (owner-checked,
+ * downgradable; new readers queue behind a waiting writer, as in the kernel's rwsem). {@code
+ * mm_lock_seq} is a {@link SeqCount}: odd exactly while a thread holds the write lock, each write
+ * period with a fresh odd value, wrapping as the kernel's {@code unsigned int}. The tree {@code
+ * mm_mt} is a {@link MapleTree} whose external writer lock is the mmap write lock (it asserts the
+ * calling thread holds it); readers walk it lock-free inside an {@link Rcu} read section. {@code
+ * vma_writer_wait} is an {@link RcuWait}: only the mmap-write-lock holder ever waits for VMA
+ * readers, so one slot suffices. VMAs come from a {@link VmAreaCache} that reuses freed objects at
+ * once, possibly for another mm.
+ *
+ * <p><b>{@code lock_vma_under_rcu}, step for step</b> ({@code mm/mmap_lock.c}):
+ *
+ * <ol>
+ *   <li>Enter an RCU read section; walk the tree to the entry covering {@code addr}. None: leave
+ *       the section, count {@code VMA_LOCK_ABORT}, return null.
+ *   <li>{@code vma_start_read} (on any failure it leaves the RCU section itself):
+ *       <ol type="a">
+ *         <li>early check: {@code vm_lock_seq == mm_lock_seq} (opaque reads, result not relied on)
+ *             means write-locked: fail;
+ *         <li>limited acquire increment of {@code vm_refcnt}: refused with old value 0, the VMA was
+ *             detached under us: "again" (-EAGAIN); refused otherwise (flag set, limit): fail;
+ *         <li>{@code vm_mm != this}: the object was freed and reused by another mm; drop the
+ *             reference (waking <em>that</em> mm's writer if we were its last reader) and fail;
+ *         <li>acquire re-check {@code vm_lock_seq == mm_lock_seq}: a writer locked it after the
+ *             early check: drop the reference, fail.
+ *       </ol>
+ *   <li>"Again": count {@code VMA_LOCK_MISS} and restart the walk (step 1). Fail: count {@code
+ *       VMA_LOCK_ABORT}, return null.
+ *   <li>Leave the RCU section. The VMA is now stable: no writer can change it while we hold the
+ *       reference.
+ *   <li>Range re-check: the object may have been recycled for another range of this mm, or a split
+ *       may be half visible; if {@code addr} is outside {@code [vm_start, vm_end)}, drop the
+ *       reference, count an abort, return null.
+ * </ol>
+ *
+ * <p><b>Memory-ordering pairings</b>
+ *
+ * <ul>
+ *   <li>{@code vma_end_write_all} ({@link #mmapWriteUnlock()}, {@link #mmapWriteDowngrade()}) is a
+ *       release store of the next even {@code mm_lock_seq}; step 2d is an acquire load of it. A
+ *       reader that sees the even value sees every change the writer made to the VMA, the tree and
+ *       the VMA's fields in that period (I10).
+ *   <li>Step 2b's acquire compare-and-exchange pairs with {@code vma_mark_attached}'s release store
+ *       of 1: a reader admitted on a freshly attached (possibly recycled) object sees its new
+ *       {@code vm_mm} and range, so steps 2c and 5 judge the object as it is now.
+ *   <li>Step 2b also reads-modifies-writes the value the writer's flag removal left (a volatile
+ *       subtraction, ordered after its {@code vm_lock_seq} store), so step 2d sees that store: a
+ *       reader admitted after {@code vma_start_write} returned cannot miss the write lock.
+ *   <li>{@link VmArea#endRead()}'s volatile decrement pairs with the writer's volatile wait
+ *       condition ({@link RcuWait}): the last reader's wake-up is never lost.
+ *   <li>The tree publishes new nodes with release stores and the RCU walk reads them with acquire
+ *       loads (see {@link MapleTree}); a walk may see the tree between two steps of a multi-step
+ *       update, which steps 2 and 5 tolerate.
+ * </ul>
+ *
+ * <p><b>{@code vma_start_read_unlocked}, corrected slow path:</b> fast path {@link
+ * #lockVmaUnderRcu(long)}; else take the mmap read lock, {@code vma_lookup}, null only when no VMA
+ * covers {@code addr} (drop the lock, return null), {@code vma_start_read_locked} on the VMA just
+ * looked up (overflow: drop the lock, throw), drop the lock, return the VMA read-locked. It never
+ * returns holding the mmap lock and never uses a pointer obtained before taking it.
+ *
+ * <p><b>Address-space operations</b> take the mmap write lock, {@code vma_start_write} every VMA
+ * they change or remove before changing it, install new VMAs write-locked (so readers wait for the
+ * period to end), publish each change in the tree with one store, then detach removed VMAs (waiting
+ * for transient readers) and free them to the cache, where they may be reused at once. A {@code
+ * MAP_FIXED} mapping stores the new VMA over the old ones before detaching them, so a reader never
+ * sees a gap there.
+ *
+ * <p><b>Known weak points.</b> The mmap lock is owner-checked: {@code mmap_read_unlock_non_owner}
+ * is not modelled. Map-count limits are checked against the final count of an operation (the kernel
+ * checks before each split, and may pass the limit by one); {@code mprotect} plans its count by
+ * simulating the merges before changing anything. Stack expansion checks the guard gap and {@code
+ * mmap_min_addr}, not rlimits. Unaligned lengths are refused where the kernel rounds them up.
+ */
+public final class MmStruct implements AutoCloseable {
+  /** Default {@link #taskSize()}: {@code 1L << 47}, x86-64's 4-level user address space. */
+  public static final long DEFAULT_TASK_SIZE = 1L << 47;
+
+  /** Default map-count limit, the kernel's {@code DEFAULT_MAX_MAP_COUNT} (65,530). */
+  public static final int DEFAULT_MAX_MAP_COUNT = 65_530;
+
+  /** The page size, 4 KiB; addresses and lengths must be multiples of it. */
+  public static final long PAGE_SIZE = 1L << VmArea.PAGE_SHIFT;
+
+  /** Lowest address top-down placement uses ({@code mmap_min_addr}'s usual 65,536). */
+  public static final long MMAP_MIN_ADDR = 0x10000L;
+
+  /** The stack guard gap below a {@code VM_GROWSDOWN} VMA ({@code stack_guard_gap}, 256 pages). */
+  public static final long STACK_GUARD_GAP = 256L << VmArea.PAGE_SHIFT;
+
+  static final String LOCK_MMAP_READ = "mmap_lock(read)";
+  static final String LOCK_MMAP_WRITE = "mmap_lock(write)";
+  static final String LOCK_VMA_READ = "vm_lock(read)";
+
+  /** Sentinel for {@code ERR_PTR(-EAGAIN)}: the VMA was detached under the reader. */
+  static final VmArea EAGAIN = new VmArea();
+
+  /** Threads currently inside {@link #noSleep(Runnable)} (any mm): gates the cheap check. */
+  private static final AtomicInteger NO_SLEEP_SECTIONS = new AtomicInteger();
+
+  private static final ThreadLocal<int[]> NO_SLEEP_DEPTH =
+      ThreadLocal.withInitial(() -> new int[1]);
+
+  private static final AtomicInteger IDS = new AtomicInteger();
+
+  final ReentrantReadWriteLock mmapLock = new ReentrantReadWriteLock();
+  final SeqCount mmLockSeq = new SeqCount();
+  final RcuWait vmaWriterWait = new RcuWait();
+  final MapleTree<VmArea> mmMt;
+  final Rcu rcu;
+  final VmAreaCache cache;
+  final LockMode lockMode;
+  final ProtocolVariant variant;
+  final boolean debug;
+  final LockTracker tracker;
+  private final int maxMapCount;
+  private final long taskSize;
+  private final String name;
+
+  private volatile int mapCount;
+  private volatile boolean closed;
+
+  private final LongAdder statSuccess = new LongAdder();
+  private final LongAdder statAbort = new LongAdder();
+  private final LongAdder statRetry = new LongAdder();
+  private final LongAdder statMiss = new LongAdder();
+
+  /**
+   * An empty address space with every default: {@link Rcu#global()}, the shared {@link
+   * VmAreaCache}, {@link LockMode#PER_VMA}, the variant of {@code vmalock.variant} or {@link
+   * ProtocolVariant#FAITHFUL}, debug mode from {@code vmalock.debug}, {@link
+   * #DEFAULT_MAX_MAP_COUNT}, {@link #DEFAULT_TASK_SIZE}.
+   */
+  public MmStruct() {
+    this(builder());
+  }
+
+  /**
+   * An empty address space on the given RCU domain, otherwise with the defaults of {@link
+   * #MmStruct()}.
+   *
+   * @param rcu the domain for the lock-free tree walks
+   * @throws IllegalArgumentException if {@code rcu} is null
+   */
+  public MmStruct(Rcu rcu) {
+    this(builder().rcu(rcu));
+  }
+
+  private MmStruct(Builder b) {
+    this.rcu = b.rcu != null ? b.rcu : Rcu.global();
+    this.cache = b.cache != null ? b.cache : VmAreaCache.shared();
+    this.lockMode = b.lockMode;
+    this.variant = b.variant != null ? b.variant : ProtocolVariant.fromSystemProperty();
+    this.debug = b.debug != null ? b.debug : Boolean.getBoolean("vmalock.debug");
+    this.maxMapCount = b.maxMapCount;
+    this.taskSize = b.taskSize;
+    this.name = "mm#" + IDS.incrementAndGet();
+    this.tracker = debug ? new LockTracker(name) : null;
+    this.mmMt = new MapleTree<>(mmapLock::isWriteLockedByCurrentThread);
+  }
+
+  /**
+   * A builder with the defaults of {@link #MmStruct()}.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Configures an {@link MmStruct}; not thread-safe, use from one thread. */
+  public static final class Builder {
+    private Rcu rcu;
+    private VmAreaCache cache;
+    private LockMode lockMode = LockMode.PER_VMA;
+    private ProtocolVariant variant;
+    private Boolean debug;
+    private int maxMapCount = DEFAULT_MAX_MAP_COUNT;
+    private long taskSize = DEFAULT_TASK_SIZE;
+
+    private Builder() {}
+
+    /**
+     * The RCU domain for lock-free walks (default {@link Rcu#global()}).
+     *
+     * @param rcu the domain
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     */
+    public Builder rcu(Rcu rcu) {
+      if (rcu == null) {
+        throw new IllegalArgumentException("rcu must not be null");
+      }
+      this.rcu = rcu;
+      return this;
+    }
+
+    /**
+     * The VMA cache (default {@link VmAreaCache#shared()}); mms sharing one recycle each other's
+     * VMAs.
+     *
+     * @param cache the cache
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     */
+    public Builder cache(VmAreaCache cache) {
+      if (cache == null) {
+        throw new IllegalArgumentException("cache must not be null");
+      }
+      this.cache = cache;
+      return this;
+    }
+
+    /**
+     * Per-VMA locks or the mmap lock only (default {@link LockMode#PER_VMA}).
+     *
+     * @param lockMode the mode
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     */
+    public Builder lockMode(LockMode lockMode) {
+      if (lockMode == null) {
+        throw new IllegalArgumentException("lockMode must not be null");
+      }
+      this.lockMode = lockMode;
+      return this;
+    }
+
+    /**
+     * The protocol variant (default: {@code vmalock.variant} if it names a {@link ProtocolVariant},
+     * else {@link ProtocolVariant#FAITHFUL}).
+     *
+     * @param variant the variant
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     */
+    public Builder variant(ProtocolVariant variant) {
+      if (variant == null) {
+        throw new IllegalArgumentException("variant must not be null");
+      }
+      this.variant = variant;
+      return this;
+    }
+
+    /**
+     * Debug mode: lockdep-like tracking, lock-order reports, {@code might_sleep} checks (default:
+     * the system property {@code vmalock.debug}).
+     *
+     * @param debug true to turn it on
+     * @return this builder
+     */
+    public Builder debug(boolean debug) {
+      this.debug = debug;
+      return this;
+    }
+
+    /**
+     * The map-count limit ({@code sysctl_max_map_count}, default 65,530).
+     *
+     * @param maxMapCount at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxMapCount(int maxMapCount) {
+      if (maxMapCount < 1) {
+        throw new IllegalArgumentException("maxMapCount must be at least 1: " + maxMapCount);
+      }
+      this.maxMapCount = maxMapCount;
+      return this;
+    }
+
+    /**
+     * The end of the user address space ({@code TASK_SIZE}, default {@code 1L << 47}).
+     *
+     * @param taskSize a positive multiple of {@link #PAGE_SIZE}
+     * @return this builder
+     * @throws IllegalArgumentException if not positive or not page aligned
+     */
+    public Builder taskSize(long taskSize) {
+      if (taskSize <= 0 || (taskSize & (PAGE_SIZE - 1)) != 0) {
+        throw new IllegalArgumentException(
+            "taskSize must be a positive multiple of 4096: 0x" + Long.toHexString(taskSize));
+      }
+      this.taskSize = taskSize;
+      return this;
+    }
+
+    /**
+     * Builds an empty address space.
+     *
+     * @return the mm
+     */
+    public MmStruct build() {
+      return new MmStruct(this);
+    }
+  }
+
+  // ---- configuration
+  // ------------------------------------------------------------------------------
+
+  /**
+   * The mmap lock itself, exposed for inspection (hold counts) and as the tree's external lock.
+   * Locking it directly bypasses {@code mm_lock_seq} and is unsupported: use {@link
+   * #mmapReadLock()} and friends.
+   *
+   * @return the lock
+   */
+  public ReentrantReadWriteLock mmapLock() {
+    return mmapLock;
+  }
+
+  /**
+   * The RCU domain the lock-free walks use.
+   *
+   * @return the domain
+   */
+  public Rcu rcu() {
+    return rcu;
+  }
+
+  /**
+   * The VMA cache.
+   *
+   * @return the cache VMAs are allocated from and freed to
+   */
+  public VmAreaCache cache() {
+    return cache;
+  }
+
+  /**
+   * The lock mode.
+   *
+   * @return per-VMA locks or mmap lock only
+   */
+  public LockMode lockMode() {
+    return lockMode;
+  }
+
+  /**
+   * The protocol variant.
+   *
+   * @return the variant this mm runs
+   */
+  public ProtocolVariant variant() {
+    return variant;
+  }
+
+  /**
+   * Whether debug mode (lock tracking) is on.
+   *
+   * @return true in debug mode
+   */
+  public boolean isDebug() {
+    return debug;
+  }
+
+  /**
+   * The map-count limit.
+   *
+   * @return {@code sysctl_max_map_count}
+   */
+  public int maxMapCount() {
+    return maxMapCount;
+  }
+
+  /**
+   * The end of the user address space: mappings lie below it.
+   *
+   * @return {@code TASK_SIZE}
+   */
+  public long taskSize() {
+    return taskSize;
+  }
+
+  /**
+   * The number of VMAs ({@code map_count}).
+   *
+   * <p>Context: lock-free snapshot; exact under the mmap lock.
+   *
+   * @return the VMA count
+   */
+  public int mapCount() {
+    return mapCount;
+  }
+
+  String name() {
+    return name;
+  }
+
+  // ---- the mmap lock
+  // --------------------------------------------------------------------------------
+
+  /**
+   * {@code mmap_read_lock}: takes the mmap lock for reading.
+   *
+   * <p>Context: may block (behind a writer, also behind a queued writer). Locking: the calling
+   * thread must not hold the mmap lock (the kernel would deadlock against a queued writer); on
+   * return it holds it for reading.
+   *
+   * @throws IllegalStateException if the calling thread already holds the mmap lock, inside {@link
+   *     #noSleep(Runnable)}, or, in debug mode, while it holds a VMA read lock of this mm (lock
+   *     order: a writer waiting for that VMA would wait for us while we wait for it)
+   */
+  public void mmapReadLock() {
+    checkNotHoldingMmapLock("mmap_read_lock");
+    mightSleep("mmap_read_lock");
+    if (debug) {
+      checkLockOrder("mmap_read_lock");
+    }
+    mmapLock.readLock().lock();
+    if (debug) {
+      tracker.acquired(this, LOCK_MMAP_READ);
+    }
+  }
+
+  /**
+   * {@code mmap_read_lock_killable}: as {@link #mmapReadLock()}, but an interrupt ends the wait.
+   *
+   * <p>Context: may block. Locking: as {@link #mmapReadLock()}; nothing held on an interrupt.
+   *
+   * @throws InterruptedException if interrupted while waiting
+   * @throws IllegalStateException as {@link #mmapReadLock()}
+   */
+  public void mmapReadLockKillable() throws InterruptedException {
+    checkNotHoldingMmapLock("mmap_read_lock_killable");
+    mightSleep("mmap_read_lock_killable");
+    if (debug) {
+      checkLockOrder("mmap_read_lock_killable");
+    }
+    mmapLock.readLock().lockInterruptibly();
+    if (debug) {
+      tracker.acquired(this, LOCK_MMAP_READ);
+    }
+  }
+
+  /**
+   * {@code mmap_read_trylock}: takes the mmap lock for reading if that needs no waiting.
+   *
+   * <p>Context: never blocks. Locking: the calling thread must not hold the mmap lock.
+   *
+   * @return true holding the lock for reading, false holding nothing
+   * @throws IllegalStateException if the calling thread already holds the mmap lock
+   */
+  public boolean mmapReadTrylock() {
+    checkNotHoldingMmapLock("mmap_read_trylock");
+    if (!mmapLock.readLock().tryLock()) {
+      return false;
+    }
+    if (debug) {
+      tracker.acquired(this, LOCK_MMAP_READ);
+    }
+    return true;
+  }
+
+  /**
+   * {@code mmap_read_unlock}: releases the calling thread's read hold.
+   *
+   * <p>Context: never blocks. Locking: the calling thread holds the mmap lock for reading (the
+   * model's lock has owners: {@code mmap_read_unlock_non_owner} is not supported).
+   *
+   * @throws IllegalStateException if the calling thread holds no read hold (the BPF stack-map bug
+   *     of the seed: unlocking a lock never taken); nothing changes then
+   */
+  public void mmapReadUnlock() {
+    if (mmapLock.getReadHoldCount() == 0) {
+      throw new IllegalStateException(
+          "mmap_read_unlock without mmap_read_lock (rwsem underflow) on "
+              + name
+              + " by "
+              + Thread.currentThread().getName());
+    }
+    if (debug) {
+      tracker.released(this, LOCK_MMAP_READ);
+    }
+    mmapLock.readLock().unlock();
+  }
+
+  /**
+   * {@code mmap_write_lock}: takes the mmap lock for writing and opens a write period ({@code
+   * mm_lock_seq} becomes odd).
+   *
+   * <p>Context: may block. Locking: the calling thread must not hold the mmap lock; on return it
+   * holds it for writing.
+   *
+   * @throws IllegalStateException if the calling thread already holds the mmap lock, inside {@link
+   *     #noSleep(Runnable)}, or, in debug mode, while it holds a VMA read lock of this mm
+   */
+  public void mmapWriteLock() {
+    checkNotHoldingMmapLock("mmap_write_lock");
+    mightSleep("mmap_write_lock");
+    if (debug) {
+      checkLockOrder("mmap_write_lock");
+    }
+    mmapLock.writeLock().lock();
+    mmLockSeq.writeBegin();
+    if (debug) {
+      tracker.acquired(this, LOCK_MMAP_WRITE);
+    }
+  }
+
+  /**
+   * {@code mmap_write_lock_killable}: as {@link #mmapWriteLock()}, but an interrupt ends the wait
+   * ({@code mm_lock_seq} is only changed on success).
+   *
+   * <p>Context: may block. Locking: as {@link #mmapWriteLock()}; nothing held on an interrupt.
+   *
+   * @throws InterruptedException if interrupted while waiting
+   * @throws IllegalStateException as {@link #mmapWriteLock()}
+   */
+  public void mmapWriteLockKillable() throws InterruptedException {
+    checkNotHoldingMmapLock("mmap_write_lock_killable");
+    mightSleep("mmap_write_lock_killable");
+    if (debug) {
+      checkLockOrder("mmap_write_lock_killable");
+    }
+    mmapLock.writeLock().lockInterruptibly();
+    mmLockSeq.writeBegin();
+    if (debug) {
+      tracker.acquired(this, LOCK_MMAP_WRITE);
+    }
+  }
+
+  /**
+   * {@code mmap_write_unlock}: ends every VMA write lock of the period at once ({@code
+   * vma_end_write_all}: release store of the next even {@code mm_lock_seq}), then releases the
+   * lock.
+   *
+   * <p>Context: never blocks. Locking: the calling thread holds the mmap write lock; on return it
+   * holds nothing of it.
+   *
+   * @throws IllegalStateException if the calling thread does not hold the mmap write lock
+   */
+  public void mmapWriteUnlock() {
+    mmapAssertWriteLocked();
+    vmaEndWriteAll();
+    if (debug) {
+      tracker.released(this, LOCK_MMAP_WRITE);
+    }
+    mmapLock.writeLock().unlock();
+  }
+
+  /**
+   * {@code mmap_write_downgrade}: ends every VMA write lock of the period ({@code
+   * vma_end_write_all}), then turns the write hold into a read hold without letting a writer in.
+   *
+   * <p>Context: never blocks. Locking: the calling thread holds the mmap write lock; on return it
+   * holds the read lock.
+   *
+   * @throws IllegalStateException if the calling thread does not hold the mmap write lock
+   */
+  public void mmapWriteDowngrade() {
+    mmapAssertWriteLocked();
+    vmaEndWriteAll();
+    mmapLock.readLock().lock();
+    if (debug) {
+      tracker.released(this, LOCK_MMAP_WRITE);
+      tracker.acquired(this, LOCK_MMAP_READ);
+    }
+    mmapLock.writeLock().unlock();
+  }
+
+  /** {@code vma_end_write_all}: {@code mm_lock_seqcount_end}, a release store of an even value. */
+  private void vmaEndWriteAll() {
+    mmLockSeq.writeEnd();
+  }
+
+  /**
+   * {@code mm_lock_seq.sequence}, read with acquire ordering: odd while a thread holds the mmap
+   * write lock; wraps as an {@code unsigned int}.
+   *
+   * <p>Context: lock-free.
+   *
+   * @return the current sequence
+   */
+  public int mmLockSeq() {
+    return mmLockSeq.readAcquire();
+  }
+
+  /**
+   * {@code mmap_lock_speculate_try_begin}: starts a lock-free speculative read of the address
+   * space.
+   *
+   * <p>Context: never blocks, takes nothing.
+   *
+   * @return the (even) sequence as an unsigned value, to pass to {@link
+   *     #mmapLockSpeculateRetry(long)}, or {@code -1} if a writer holds the mmap lock (speculation
+   *     is pointless: take the lock)
+   */
+  public long mmapLockSpeculateTryBegin() {
+    return mmLockSeq.tryBegin();
+  }
+
+  /**
+   * {@code mmap_lock_speculate_retry}: whether a writer took the mmap lock since {@code seq} was
+   * read, so that what was read speculatively must be discarded.
+   *
+   * <p>Context: never blocks.
+   *
+   * @param seq a value returned by {@link #mmapLockSpeculateTryBegin()} (not {@code -1})
+   * @return true if the sequence moved
+   * @throws IllegalArgumentException if {@code seq} is not such a value
+   */
+  public boolean mmapLockSpeculateRetry(long seq) {
+    if (seq < 0 || seq > 0xFFFF_FFFFL || (seq & 1) != 0) {
+      throw new IllegalArgumentException("not a value of mmapLockSpeculateTryBegin(): " + seq);
+    }
+    return mmLockSeq.retry(seq);
+  }
+
+  /**
+   * {@code mmap_assert_locked}: the calling thread holds the mmap lock, read or write.
+   *
+   * @throws IllegalStateException naming the assertion if not
+   */
+  public void mmapAssertLocked() {
+    if (!mmapLock.isWriteLockedByCurrentThread() && mmapLock.getReadHoldCount() == 0) {
+      throw new IllegalStateException(
+          "mmap_assert_locked failed: "
+              + Thread.currentThread().getName()
+              + " does not hold "
+              + name
+              + "'s mmap_lock");
+    }
+  }
+
+  /**
+   * {@code mmap_assert_write_locked}: the calling thread holds the mmap lock for writing.
+   *
+   * @throws IllegalStateException naming the assertion if not
+   */
+  public void mmapAssertWriteLocked() {
+    if (!mmapLock.isWriteLockedByCurrentThread()) {
+      throw new IllegalStateException(
+          "mmap_assert_write_locked failed: "
+              + Thread.currentThread().getName()
+              + " does not hold "
+              + name
+              + "'s mmap_lock for writing");
+    }
+  }
+
+  private void checkNotHoldingMmapLock(String what) {
+    if (mmapLock.isWriteLockedByCurrentThread() || mmapLock.getReadHoldCount() > 0) {
+      throw new IllegalStateException(
+          what
+              + " while already holding "
+              + name
+              + "'s mmap_lock (the kernel would deadlock): "
+              + Thread.currentThread().getName());
+    }
+  }
+
+  private void checkLockOrder(String what) {
+    if (tracker.holdCount(LOCK_VMA_READ) > 0) {
+      throw new IllegalStateException(
+          "possible circular locking dependency: "
+              + what
+              + " while holding a VMA read lock (a writer waiting in vma_start_write for that VMA"
+              + " holds the mmap_lock we wait for); "
+              + tracker.describe());
+    }
+  }
+
+  // ---- the per-VMA read lock
+  // ------------------------------------------------------------------------
+
+  /**
+   * {@code lock_vma_under_rcu}: finds the VMA covering {@code addr} with a lock-free RCU walk and
+   * read-locks it, step for step as the kernel (see the class notes).
+   *
+   * <p>Context: never blocks, never touches the mmap lock; may be called holding anything,
+   * including the mmap lock. Counts {@code VMA_LOCK_ABORT} and {@code VMA_LOCK_MISS} itself.
+   * Locking: on success the caller holds a read reference and must call {@link VmArea#endRead()}
+   * once.
+   *
+   * @param addr an address (any value; no alignment needed)
+   * @return a read-locked VMA of this mm containing {@code addr}; or null, meaning "use the mmap
+   *     lock": no VMA there, or it is write-locked, being written, recycled, or at the reader
+   *     limit. Always null in {@link LockMode#MMAP_LOCK_ONLY}
+   */
+  public VmArea lockVmaUnderRcu(long addr) {
+    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
+      return null;
+    }
+    for (; ; ) {
+      rcu.readLock();
+      VmArea vma = mmMt.load(addr);
+      if (vma == null) {
+        rcu.readUnlock();
+        statAbort.increment();
+        return null;
+      }
+      vma = vmaStartRead(vma);
+      if (vma == EAGAIN) {
+        // Detached under us: the area was replaced; walk again.
+        statMiss.increment();
+        continue;
+      }
+      if (vma == null) {
+        statAbort.increment();
+        return null;
+      }
+      // Stable from here: locked, and not isolated when we locked it.
+      rcu.readUnlock();
+      if (addr < vma.vmStart || addr >= vma.vmEnd) {
+        if (variant != ProtocolVariant.NO_RANGE_RECHECK) {
+          vma.refcountPut(this);
+          statAbort.increment();
+          return null;
+        }
+      }
+      if (debug) {
+        tracker.acquired(vma, LOCK_VMA_READ);
+      }
+      return vma;
+    }
+  }
+
+  /**
+   * {@code vma_start_read}: step 2 of the class notes.
+   *
+   * <p>Locking: inside an RCU read section, which is left on every failure and kept on success.
+   * Package-private so that tests can hand it a stale or recycled object directly.
+   *
+   * @return {@code vma} read-locked, null (could not lock), or {@link #EAGAIN} (detached)
+   */
+  VmArea vmaStartRead(VmArea vma) {
+    // 2a. Cheap early check; a race may give a false "locked", which is allowed.
+    if (vma.lockSeq() == mmLockSeq.readOnce() && variant != ProtocolVariant.NO_SEQ_RECHECK) {
+      rcu.readUnlock();
+      return null;
+    }
+    // 2b. Limited acquire increment; the limit is below the flag, so a writer refuses us too.
+    int old = vma.tryIncrementForRead();
+    if (!Refcount.admitted(old, VmArea.refcntLimit)) {
+      rcu.readUnlock();
+      return old == 0 ? EAGAIN : null;
+    }
+    // 2c. Recycled for another mm: drop the reference, waking that mm's writer if needed.
+    MmStruct owner = vma.vmMm;
+    if (owner != this && variant != ProtocolVariant.NO_MM_RECHECK) {
+      rcu.readUnlock();
+      vma.refcountPut(owner);
+      return null;
+    }
+    // 2d. Acquire re-check; pairs with the release in vma_end_write_all().
+    if (vma.lockSeq() == mmLockSeq.readAcquire() && variant != ProtocolVariant.NO_SEQ_RECHECK) {
+      vma.refcountPut(this);
+      rcu.readUnlock();
+      return null;
+    }
+    return vma;
+  }
+
+  /**
+   * {@link #lockVmaUnderRcu(long)} as a try-with-resources guard.
+   *
+   * <p>Context and locking: as {@link #lockVmaUnderRcu(long)}; closing the guard drops the read
+   * reference.
+   *
+   * @param addr an address
+   * @return a guard holding the read-locked VMA, or null where {@link #lockVmaUnderRcu(long)}
+   *     returns null
+   */
+  public VmaReadGuard lockVmaUnderRcuGuarded(long addr) {
+    VmArea vma = lockVmaUnderRcu(addr);
+    return vma == null ? null : new VmaReadGuard(vma);
+  }
+
+  /**
+   * {@code vma_start_read_unlocked}: the series' helper, with the corrected slow path. Returns the
+   * VMA covering {@code addr} read-locked, waiting for a writer if one holds it; the mmap lock is
+   * taken only on the slow path and never held on return.
+   *
+   * <p>Context: may block (in the slow path's {@code mmap_read_lock}); not for contexts that must
+   * not sleep. Locking: the calling thread must not hold the mmap lock (the series forbids it: BPF
+   * may run with it held). On a non-null return the caller holds one read reference and must call
+   * {@link VmArea#endRead()} once; on null it holds nothing.
+   *
+   * @param addr an address
+   * @return the read-locked VMA, or null only when no VMA covered {@code addr} while the slow path
+   *     held the mmap lock
+   * @throws IllegalStateException if the calling thread holds the mmap lock (checked first, nothing
+   *     taken), inside {@link #noSleep(Runnable)}, in debug mode while holding a VMA read lock of
+   *     this mm, or on reader-count overflow naming {@code VM_REFCNT_LIMIT} (the mmap lock is
+   *     dropped first)
+   * @throws UnsupportedOperationException in {@link LockMode#MMAP_LOCK_ONLY}: without per-VMA locks
+   *     the VMA could not be kept stable once the mmap lock is dropped
+   */
+  public VmArea vmaStartReadUnlocked(long addr) {
+    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
+      throw new UnsupportedOperationException(
+          "vma_start_read_unlocked needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
+    }
+    checkNotHoldingMmapLock("vma_start_read_unlocked");
+    mightSleep("vma_start_read_unlocked");
+    if (debug) {
+      checkLockOrder("vma_start_read_unlocked");
+    }
+    if (variant == ProtocolVariant.STALE_SLOW_PATH_VMA) {
+      return vmaStartReadUnlockedStale(addr);
+    }
+    // Fast path: a stable VMA covering addr, without the mmap lock.
+    VmArea vma = lockVmaUnderRcu(addr);
+    if (vma != null) {
+      return vma;
+    }
+    if (variant == ProtocolVariant.SEED_V2_NULL_DEREF) {
+      return vmaStartReadUnlockedSeedV2(vma);
+    }
+    // Slow path: the mmap read lock keeps writers out; look the VMA up again under it.
+    mmapReadLock();
+    try {
+      vma = mmMt.load(addr);
+      if (vma == null) {
+        return null;
+      }
+      if (!vma.startReadLocked()) {
+        throw refcntOverflow("vma_start_read_unlocked", vma);
+      }
+      return vma;
+    } finally {
+      mmapReadUnlock();
+    }
+  }
+
+  /** The seed's v2 slow path: {@code vma_start_read_locked(vma)} on the fast path's NULL. */
+  @SuppressWarnings("NullAway")
+  private VmArea vmaStartReadUnlockedSeedV2(VmArea vma) {
+    mmapReadLock();
+    try {
+      if (!vma.startReadLocked()) { // vma is null here: the v2 NULL dereference
+        return null;
+      }
+      return vma;
+    } finally {
+      mmapReadUnlock();
+    }
+  }
+
+  /** A slow path that locks the pointer from an RCU walk made before the mmap lock was taken. */
+  private VmArea vmaStartReadUnlockedStale(long addr) {
+    rcu.readLock();
+    VmArea stale = mmMt.load(addr);
+    rcu.readUnlock();
+    VmArea vma = lockVmaUnderRcu(addr);
+    if (vma != null) {
+      return vma;
+    }
+    mmapReadLock();
+    try {
+      if (stale == null || stale.vmMm != this || !stale.isAttached()) {
+        return null;
+      }
+      if (!stale.startReadLocked()) {
+        throw refcntOverflow("vma_start_read_unlocked", stale);
+      }
+      return stale;
+    } finally {
+      mmapReadUnlock();
+    }
+  }
+
+  /**
+   * {@link #vmaStartReadUnlocked(long)} as a try-with-resources guard.
+   *
+   * <p>Context and locking: as {@link #vmaStartReadUnlocked(long)}.
+   *
+   * @param addr an address
+   * @return a guard holding the read-locked VMA, or null when no VMA covers {@code addr}
+   */
+  public VmaReadGuard vmaStartReadUnlockedGuarded(long addr) {
+    VmArea vma = vmaStartReadUnlocked(addr);
+    return vma == null ? null : new VmaReadGuard(vma);
+  }
+
+  private static IllegalStateException refcntOverflow(String what, VmArea vma) {
+    return new IllegalStateException(
+        what
+            + ": vm_refcnt at VM_REFCNT_LIMIT (0x"
+            + Integer.toHexString(VmArea.refcntLimit)
+            + "), reader overflow on "
+            + vma);
+  }
+
+  /**
+   * {@code lock_next_vma}: for ordered scans such as {@code /proc/pid/maps}: the first VMA with
+   * {@code end > fromAddr}, read-locked, found lock-free when possible.
+   *
+   * <p>The lock-free attempt speculates on {@code mm_lock_seq} ({@link
+   * #mmapLockSpeculateTryBegin()}): a VMA found above {@code fromAddr} is only trusted if no writer
+   * came meanwhile or a second walk finds the same VMA first; otherwise it falls back to the mmap
+   * read lock ({@code lock_next_vma_under_mmap_lock}). It never reports a gap that did not exist.
+   *
+   * <p>Context: may block, only in the fallback. Locking: the caller holds nothing of this mm's
+   * mmap lock (unlike the kernel, whose caller holds the RCU read lock and an iterator; here the
+   * RCU section is internal). On a non-null return the caller holds one read reference.
+   *
+   * @param fromAddr where the scan stands (the previous VMA's end)
+   * @return the next VMA read-locked, or null at the end of the address space
+   * @throws IllegalStateException on reader-count overflow in the fallback (naming {@code
+   *     VM_REFCNT_LIMIT}; nothing held), or if the fallback finds the calling thread holding the
+   *     mmap lock
+   * @throws UnsupportedOperationException in {@link LockMode#MMAP_LOCK_ONLY}
+   */
+  public VmArea lockNextVma(long fromAddr) {
+    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
+      throw new UnsupportedOperationException(
+          "lock_next_vma needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
+    }
+    rcu.readLock();
+    for (; ; ) {
+      long seq = mmLockSeq.tryBegin();
+      VmArea vma = mmMt.state(fromAddr).find(-1L);
+      if (vma == null) {
+        rcu.readUnlock();
+        return null;
+      }
+      vma = vmaStartRead(vma);
+      if (vma == EAGAIN) {
+        rcu.readLock();
+        continue;
+      }
+      if (vma == null) {
+        return lockNextVmaUnderMmapLock(fromAddr);
+      }
+      if (fromAddr >= vma.vmEnd) {
+        // Shrunk or recycled behind the scan position.
+        rcu.readUnlock();
+        vma.refcountPut(this);
+        return lockNextVmaUnderMmapLock(fromAddr);
+      }
+      if (fromAddr < vma.vmStart && (seq < 0 || mmLockSeq.retry(seq))) {
+        // A writer may have removed or shrunk what came before: check nothing precedes it now.
+        if (mmMt.state(fromAddr).find(-1L) != vma) {
+          rcu.readUnlock();
+          vma.refcountPut(this);
+          return lockNextVmaUnderMmapLock(fromAddr);
+        }
+      }
+      rcu.readUnlock();
+      if (debug) {
+        tracker.acquired(vma, LOCK_VMA_READ);
+      }
+      return vma;
+    }
+  }
+
+  private VmArea lockNextVmaUnderMmapLock(long fromAddr) {
+    mmapReadLock();
+    try {
+      VmArea vma = mmMt.state(fromAddr).find(-1L);
+      if (vma != null && !vma.startReadLocked()) {
+        throw refcntOverflow("lock_next_vma", vma);
+      }
+      return vma;
+    } finally {
+      mmapReadUnlock();
+    }
+  }
+
+  /**
+   * {@code lock_mm_and_find_vma}: the page-fault fallback. Takes the mmap read lock (trylock
+   * first), finds the VMA covering {@code addr}; if {@code addr} lies just below a {@code
+   * VM_GROWSDOWN} VMA, retakes the lock for writing, expands the stack down to {@code addr}'s page,
+   * and downgrades.
+   *
+   * <p>Context: may block. Locking: the calling thread must not hold the mmap lock. On a non-null
+   * return it holds the mmap read lock (release with {@link #mmapReadUnlock()}); on null it holds
+   * nothing.
+   *
+   * @param addr the faulting address
+   * @return the VMA now covering {@code addr}, with the mmap read lock held; or null (no VMA, or
+   *     the stack could not grow: guard gap, overlap, below {@link #MMAP_MIN_ADDR})
+   * @throws IllegalStateException if the calling thread holds the mmap lock, or inside {@link
+   *     #noSleep(Runnable)}
+   */
+  public VmArea lockMmAndFindVma(long addr) {
+    mightSleep("lock_mm_and_find_vma");
+    if (!mmapReadTrylock()) {
+      mmapReadLock();
+    }
+    VmArea vma = findVmaLocked(addr);
+    if (vma != null && vma.vmStart <= addr) {
+      return vma;
+    }
+    if (vma == null || (vma.vmFlags & VmFlags.VM_GROWSDOWN) == 0) {
+      mmapReadUnlock();
+      return null;
+    }
+    // No atomic upgrade: drop the read lock, take the write lock, look up again.
+    mmapReadUnlock();
+    mmapWriteLock();
+    boolean ok = false;
+    try {
+      vma = findVmaLocked(addr);
+      if (vma == null) {
+        return null;
+      }
+      if (vma.vmStart > addr) {
+        if ((vma.vmFlags & VmFlags.VM_GROWSDOWN) == 0 || !expandStackLocked(vma, addr)) {
+          return null;
+        }
+      }
+      ok = true;
+      return vma;
+    } finally {
+      if (ok) {
+        mmapWriteDowngrade();
+      } else {
+        mmapWriteUnlock();
+      }
+    }
+  }
+
+  /** {@code expand_downwards}: grows a {@code VM_GROWSDOWN} VMA down to {@code addr}'s page. */
+  private boolean expandStackLocked(VmArea vma, long addr) {
+    long newStart = addr & -PAGE_SIZE;
+    if (addr < 0 || newStart < MMAP_MIN_ADDR) {
+      return false;
+    }
+    VmArea prev = vma.vmStart > 0 ? mmMt.state(vma.vmStart - 1).findRev(0) : null;
+    if (prev != null) {
+      if (prev.vmEnd > newStart) {
+        return false;
+      }
+      boolean accessible = (prev.vmFlags & VmFlags.VM_ACCESS_FLAGS) != 0;
+      if ((prev.vmFlags & VmFlags.VM_GROWSDOWN) == 0
+          && accessible
+          && newStart - prev.vmEnd < STACK_GUARD_GAP) {
+        return false;
+      }
+    }
+    vma.startWrite();
+    long grow = (vma.vmStart - newStart) >>> VmArea.PAGE_SHIFT;
+    vma.setRange(newStart, vma.vmEnd, vma.vmPgoff - grow);
+    mmMt.storeRange(newStart, vma.vmEnd - 1, vma);
+    return true;
+  }
+
+  // ---- lookups under the mmap lock
+  // ----------------------------------------------------------------
+
+  /**
+   * {@code vma_lookup}: the VMA containing {@code addr}.
+   *
+   * <p>Context: never blocks. Locking: the calling thread holds the mmap lock (read or write);
+   * asserted.
+   *
+   * @param addr an address
+   * @return the VMA with {@code start <= addr < end}, or null
+   * @throws IllegalStateException if the mmap lock is not held by the calling thread
+   */
+  public VmArea vmaLookup(long addr) {
+    mmapAssertLocked();
+    return mmMt.load(addr);
+  }
+
+  /**
+   * {@code find_vma}: the first VMA with {@code end > addr} (it may start above {@code addr}).
+   *
+   * <p>Context: never blocks. Locking: the mmap lock is held by the calling thread; asserted.
+   *
+   * @param addr an address
+   * @return that VMA, or null if none ends above {@code addr}
+   * @throws IllegalStateException if the mmap lock is not held by the calling thread
+   */
+  public VmArea findVma(long addr) {
+    mmapAssertLocked();
+    return findVmaLocked(addr);
+  }
+
+  private VmArea findVmaLocked(long addr) {
+    return mmMt.state(addr).find(-1L);
+  }
+
+  /**
+   * {@code find_vma_prev}'s predecessor: the last VMA that ends at or before {@code addr} and
+   * before {@link #findVma(long)}'s result (the last VMA of all when {@code findVma} finds none).
+   *
+   * <p>Context: never blocks. Locking: the mmap lock is held by the calling thread; asserted.
+   *
+   * @param addr an address
+   * @return the VMA before {@code findVma(addr)}'s, or null
+   * @throws IllegalStateException if the mmap lock is not held by the calling thread
+   */
+  public VmArea findVmaPrev(long addr) {
+    mmapAssertLocked();
+    VmArea next = findVmaLocked(addr);
+    if (next == null) {
+      return mmMt.state(-1L).findRev(0);
+    }
+    if (next.vmStart == 0) {
+      return null;
+    }
+    return mmMt.state(next.vmStart - 1).findRev(0);
+  }
+
+  /**
+   * {@code find_vma_intersection}: the first VMA overlapping {@code [start, end)}.
+   *
+   * <p>Context: never blocks. Locking: the mmap lock is held by the calling thread; asserted.
+   *
+   * @param start the first address
+   * @param end the first address past the range
+   * @return the lowest VMA with {@code vmaStart < end && vmaEnd > start}, or null
+   * @throws IllegalStateException if the mmap lock is not held by the calling thread
+   */
+  public VmArea findVmaIntersection(long start, long end) {
+    mmapAssertLocked();
+    VmArea vma = findVmaLocked(start);
+    return vma != null && vma.vmStart < end ? vma : null;
+  }
+
+  // ---- address-space operations
+  // ----------------------------------------------------------------------
+
+  /**
+   * {@code mmap(addr, length, ..., MAP_FIXED)}: maps {@code [addr, addr + length)} with {@code
+   * vmFlags}, first unmapping whatever overlaps it; merges with compatible neighbours as {@code
+   * vma_merge} does (equal flags, contiguous {@code pgoff}, none of {@link VmFlags#VM_SPECIAL}).
+   * The mapping is anonymous: {@code pgoff = addr >>> 12}.
+   *
+   * <p>Context: may block (takes the mmap write lock, waits for readers of the VMAs it changes).
+   * Locking: the calling thread must not hold the mmap lock; it holds nothing on return. The
+   * returned VMA is a hint once the call has returned: read its fields under a lock or a read
+   * reference.
+   *
+   * @param addr page-aligned start
+   * @param length page-aligned positive length (the model refuses unaligned lengths, which the
+   *     kernel rounds up)
+   * @param vmFlags {@link VmFlags} bits
+   * @return the VMA now covering {@code addr}
+   * @throws IllegalArgumentException for an unaligned or non-positive argument, a range past {@link
+   *     #taskSize()} or wrapping, or undefined flag bits
+   * @throws IllegalStateException with "ENOMEM" if the map count would exceed {@link
+   *     #maxMapCount()} (nothing changed); if closed; if the calling thread holds the mmap lock
+   */
+  public VmArea mmap(long addr, long length, long vmFlags) {
+    checkRange("mmap", addr, length);
+    VmFlags.checkDefined(vmFlags);
+    beginAddressSpaceOp("mmap");
+    mmapWriteLock();
+    try {
+      checkOpen("mmap");
+      return mmapRegion(addr, addr + length, vmFlags);
+    } finally {
+      mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code mmap(NULL, length, ...)}: maps {@code length} bytes at an address chosen top-down below
+   * {@link #taskSize()} (and not below {@link #MMAP_MIN_ADDR}) through the tree's gap search, as
+   * {@code get_unmapped_area} does; merges like {@link #mmap(long, long, long)}.
+   *
+   * <p>Context and locking: as {@link #mmap(long, long, long)}.
+   *
+   * @param length page-aligned positive length
+   * @param vmFlags {@link VmFlags} bits
+   * @return the VMA now covering the chosen address (its start, or a merged VMA containing it)
+   * @throws IllegalArgumentException for a bad length or undefined flag bits
+   * @throws IllegalStateException with "ENOMEM" if no gap is large enough or the map count would
+   *     exceed {@link #maxMapCount()}; if closed; if the calling thread holds the mmap lock
+   */
+  public VmArea mmap(long length, long vmFlags) {
+    checkLength("mmap", length);
+    VmFlags.checkDefined(vmFlags);
+    if (length > taskSize - MMAP_MIN_ADDR) {
+      throw new IllegalArgumentException(
+          "mmap: length 0x"
+              + Long.toHexString(length)
+              + " exceeds the address space below taskSize 0x"
+              + Long.toHexString(taskSize));
+    }
+    beginAddressSpaceOp("mmap");
+    mmapWriteLock();
+    try {
+      checkOpen("mmap");
+      long addr;
+      try {
+        addr = mmMt.emptyAreaRev(MMAP_MIN_ADDR, taskSize - 1, length);
+      } catch (IllegalStateException busy) {
+        throw new IllegalStateException(
+            "ENOMEM: mmap found no free range of 0x"
+                + Long.toHexString(length)
+                + " bytes below taskSize 0x"
+                + Long.toHexString(taskSize),
+            busy);
+      }
+      VmArea vma = mmapRegion(addr, addr + length, vmFlags);
+      assert vma.contains(addr);
+      return vma;
+    } finally {
+      mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code munmap}: removes every mapping in {@code [addr, addr + length)}, splitting VMAs that lie
+   * partly inside; unmapping a hole is a no-op (it still takes the mmap write lock).
+   *
+   * <p>Context: may block. Locking: as {@link #mmap(long, long, long)}.
+   *
+   * @param addr page-aligned start
+   * @param length page-aligned positive length
+   * @throws IllegalArgumentException for bad arguments (as {@link #mmap(long, long, long)})
+   * @throws IllegalStateException with "ENOMEM" if a split would exceed {@link #maxMapCount()}
+   *     (nothing changed); if closed; if the calling thread holds the mmap lock
+   */
+  public void munmap(long addr, long length) {
+    checkRange("munmap", addr, length);
+    beginAddressSpaceOp("munmap");
+    mmapWriteLock();
+    try {
+      checkOpen("munmap");
+      doMunmap(addr, addr + length);
+    } finally {
+      mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code mprotect}: sets the {@code VM_READ|VM_WRITE|VM_EXEC} bits of every VMA in {@code [addr,
+   * addr + length)} to {@code vmFlags}, splitting VMAs at the range's ends and merging with
+   * compatible neighbours as {@code mprotect_fixup}/{@code vma_modify_flags} do; a VMA whose flags
+   * do not change is left alone. The whole range must be mapped: that is checked first.
+   *
+   * <p>Context: may block. Locking: as {@link #mmap(long, long, long)}.
+   *
+   * @param addr page-aligned start
+   * @param length page-aligned positive length
+   * @param vmFlags the new protection: a subset of {@link VmFlags#VM_ACCESS_FLAGS}
+   * @throws IllegalArgumentException for bad arguments, or bits outside {@code VM_READ|VM_WRITE|
+   *     VM_EXEC}
+   * @throws IllegalStateException with "ENOMEM" if part of the range is unmapped, or if the map
+   *     count would exceed {@link #maxMapCount()} (nothing changed in either case); if closed; if
+   *     the calling thread holds the mmap lock
+   */
+  public void mprotect(long addr, long length, long vmFlags) {
+    checkRange("mprotect", addr, length);
+    if ((vmFlags & ~VmFlags.VM_ACCESS_FLAGS) != 0) {
+      throw new IllegalArgumentException(
+          "mprotect: vmFlags 0x"
+              + Long.toHexString(vmFlags)
+              + " has bits other than VM_READ|VM_WRITE|VM_EXEC");
+    }
+    beginAddressSpaceOp("mprotect");
+    mmapWriteLock();
+    try {
+      checkOpen("mprotect");
+      doMprotect(addr, addr + length, vmFlags);
+    } finally {
+      mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code exit_mmap}: unmaps everything and frees the VMAs to the cache; later address-space
+   * operations and {@code close()} throw.
+   *
+   * <p>Context: may block (waits for readers of every VMA). Locking: the calling thread must not
+   * hold the mmap lock; it holds nothing on return.
+   *
+   * @throws IllegalStateException if already closed, or the calling thread holds the mmap lock
+   */
+  @Override
+  public void close() {
+    beginAddressSpaceOp("close");
+    mmapWriteLock();
+    try {
+      checkOpen("close");
+      List<VmArea> all = collect(0, -1L);
+      for (VmArea v : all) {
+        v.startWrite();
+      }
+      for (VmArea v : all) {
+        mmMt.storeRange(v.vmStart, v.vmEnd - 1, null);
+      }
+      for (VmArea v : all) {
+        removeVma(v);
+      }
+      closed = true;
+    } finally {
+      mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * Whether {@link #close()} has run.
+   *
+   * @return true once closed
+   */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  private void beginAddressSpaceOp(String what) {
+    checkOpen(what);
+    checkNotHoldingMmapLock(what);
+    mightSleep(what);
+  }
+
+  private void checkOpen(String what) {
+    if (closed) {
+      throw new IllegalStateException(what + " on a closed mm (exit_mmap has run): " + name);
+    }
+  }
+
+  private static void checkLength(String what, long length) {
+    if (length <= 0) {
+      throw new IllegalArgumentException(what + ": length must be positive: " + length);
+    }
+    if ((length & (PAGE_SIZE - 1)) != 0) {
+      throw new IllegalArgumentException(
+          what
+              + ": length 0x"
+              + Long.toHexString(length)
+              + " is not a multiple of 4096 (the model does not round up)");
+    }
+  }
+
+  private void checkRange(String what, long addr, long length) {
+    checkLength(what, length);
+    if ((addr & (PAGE_SIZE - 1)) != 0) {
+      throw new IllegalArgumentException(
+          what + ": addr 0x" + Long.toHexString(addr) + " is not page aligned");
+    }
+    if (addr < 0 || addr + length < addr) {
+      throw new IllegalArgumentException(
+          what
+              + ": range 0x"
+              + Long.toHexString(addr)
+              + " + 0x"
+              + Long.toHexString(length)
+              + " wraps around");
+    }
+    if (addr + length > taskSize) {
+      throw new IllegalArgumentException(
+          what
+              + ": range [0x"
+              + Long.toHexString(addr)
+              + ", 0x"
+              + Long.toHexString(addr + length)
+              + ") ends past taskSize 0x"
+              + Long.toHexString(taskSize));
+    }
+  }
+
+  private void checkMapCount(String what, long start, long end, int newCount) {
+    if (newCount > maxMapCount) {
+      throw new IllegalStateException(
+          "ENOMEM: "
+              + what
+              + " [0x"
+              + Long.toHexString(start)
+              + ", 0x"
+              + Long.toHexString(end)
+              + ") would raise map_count to "
+              + newCount
+              + ", above maxMapCount "
+              + maxMapCount);
+    }
+  }
+
+  /** The VMAs overlapping {@code [start, end)}, in address order. Mmap lock held. */
+  private List<VmArea> collect(long start, long end) {
+    List<VmArea> out = new ArrayList<>();
+    long at = start;
+    for (; ; ) {
+      VmArea v = findVmaLocked(at);
+      if (v == null || Long.compareUnsigned(v.vmStart, end) >= 0) {
+        return out;
+      }
+      out.add(v);
+      at = v.vmEnd;
+    }
+  }
+
+  /** {@code can_vma_merge_after}: {@code prev} may absorb a range starting at its end. */
+  private static boolean canMergeAfter(VmArea prev, long flags, long pgoff) {
+    return prev.vmFlags == flags
+        && (flags & VmFlags.VM_SPECIAL) == 0
+        && prev.vmPgoff + ((prev.vmEnd - prev.vmStart) >>> VmArea.PAGE_SHIFT) == pgoff;
+  }
+
+  /** {@code can_vma_merge_before}: {@code next} may absorb a range ending at its start. */
+  private static boolean canMergeBefore(VmArea next, long flags, long pgoffAtNextStart) {
+    return next.vmFlags == flags
+        && (flags & VmFlags.VM_SPECIAL) == 0
+        && next.vmPgoff == pgoffAtNextStart;
+  }
+
+  /**
+   * {@code __split_vma}: cuts {@code vma} at {@code addr}. The new VMA takes the part below {@code
+   * addr} ({@code newBelow}) or from {@code addr} up; {@code vma} keeps the other part.
+   *
+   * <p>Locking: mmap write lock held; write-locks {@code vma}; the new VMA is attached
+   * write-locked.
+   *
+   * @return the new VMA
+   */
+  private VmArea splitVma(VmArea vma, long addr, boolean newBelow) {
+    vma.startWrite();
+    long delta = (addr - vma.vmStart) >>> VmArea.PAGE_SHIFT;
+    VmArea n = cache.alloc();
+    if (newBelow) {
+      n.init(this, vma.vmStart, addr, vma.vmPgoff, vma.vmFlags);
+    } else {
+      n.init(this, addr, vma.vmEnd, vma.vmPgoff + delta, vma.vmFlags);
+    }
+    n.startWrite();
+    n.markAttached();
+    if (newBelow) {
+      vma.setRange(addr, vma.vmEnd, vma.vmPgoff + delta);
+    } else {
+      vma.setRange(vma.vmStart, addr, vma.vmPgoff);
+    }
+    // One store publishes the new VMA and cuts the old one's range.
+    mmMt.storeRange(n.vmStart, n.vmEnd - 1, n);
+    mapCount++;
+    return n;
+  }
+
+  /** Detaches a write-locked VMA no longer reachable in the tree and frees it to the cache. */
+  private void removeVma(VmArea vma) {
+    vma.markDetached();
+    if (variant == ProtocolVariant.FAITHFUL && vma.refcnt() != 0) {
+      throw new IllegalStateException("vm_area_free of an attached VMA: " + vma);
+    }
+    cache.free(vma);
+    mapCount--;
+  }
+
+  /** {@code mmap_region} with {@code MAP_FIXED}. Mmap write lock held. */
+  private VmArea mmapRegion(long start, long end, long flags) {
+    long pgoff = start >>> VmArea.PAGE_SHIFT;
+    List<VmArea> overlap = collect(start, end);
+    boolean leftPiece = !overlap.isEmpty() && overlap.get(0).vmStart < start;
+    boolean rightPiece = !overlap.isEmpty() && overlap.get(overlap.size() - 1).vmEnd > end;
+    // The neighbours after the unmap: a left/right piece of an overlapped VMA, or an adjacent VMA.
+    VmArea p = start > 0 ? mmMt.load(start - 1) : null;
+    VmArea n = mmMt.load(end);
+    boolean mergePrev = p != null && mergeablePrefix(p, start, flags, pgoff);
+    long pagesLen = (end - start) >>> VmArea.PAGE_SHIFT;
+    boolean mergeNext =
+        n != null
+            && n.vmFlags == flags
+            && (flags & VmFlags.VM_SPECIAL) == 0
+            && n.vmPgoff + ((Math.max(end, n.vmStart) - n.vmStart) >>> VmArea.PAGE_SHIFT)
+                == pgoff + pagesLen;
+    int newCount =
+        mapCount
+            - overlap.size()
+            + (leftPiece ? 1 : 0)
+            + (rightPiece ? 1 : 0)
+            + 1
+            - (mergePrev ? 1 : 0)
+            - (mergeNext ? 1 : 0);
+    checkMapCount("mmap", start, end, newCount);
+
+    VmArea prev = p;
+    VmArea next = n;
+    if (leftPiece) {
+      prev = splitVma(overlap.get(0), start, true);
+    }
+    if (rightPiece) {
+      next = splitVma(overlap.get(overlap.size() - 1), end, false);
+    }
+    for (VmArea v : overlap) {
+      v.startWrite();
+    }
+    VmArea result;
+    if (mergePrev && mergeNext) {
+      prev.startWrite();
+      next.startWrite();
+      long newEnd = next.vmEnd;
+      prev.setRange(prev.vmStart, newEnd, prev.vmPgoff);
+      mmMt.storeRange(prev.vmStart, newEnd - 1, prev);
+      removeVma(next);
+      result = prev;
+    } else if (mergePrev) {
+      prev.startWrite();
+      prev.setRange(prev.vmStart, end, prev.vmPgoff);
+      mmMt.storeRange(prev.vmStart, end - 1, prev);
+      result = prev;
+    } else if (mergeNext) {
+      next.startWrite();
+      next.setRange(start, next.vmEnd, pgoff);
+      mmMt.storeRange(start, next.vmEnd - 1, next);
+      result = next;
+    } else {
+      VmArea v = cache.alloc();
+      v.init(this, start, end, pgoff, flags);
+      v.startWrite();
+      v.markAttached();
+      mmMt.storeRange(start, end - 1, v);
+      mapCount++;
+      result = v;
+    }
+    // The old VMAs are no longer in the tree (the new mapping was stored over them): free them.
+    for (VmArea v : overlap) {
+      removeVma(v);
+    }
+    assert mapCount == newCount : "mmap planned map_count " + newCount + ", got " + mapCount;
+    return result;
+  }
+
+  /**
+   * Whether the part of {@code p} below {@code start} can absorb {@code [start, ...)} with {@code
+   * flags} and {@code pgoff}: {@code p} ends at or covers {@code start}.
+   */
+  private static boolean mergeablePrefix(VmArea p, long start, long flags, long pgoff) {
+    return p.vmStart < start
+        && p.vmFlags == flags
+        && (flags & VmFlags.VM_SPECIAL) == 0
+        && p.vmPgoff + ((start - p.vmStart) >>> VmArea.PAGE_SHIFT) == pgoff;
+  }
+
+  /** {@code do_vmi_munmap}. Mmap write lock held. */
+  private void doMunmap(long start, long end) {
+    List<VmArea> overlap = collect(start, end);
+    if (overlap.isEmpty()) {
+      return;
+    }
+    boolean leftPiece = overlap.get(0).vmStart < start;
+    boolean rightPiece = overlap.get(overlap.size() - 1).vmEnd > end;
+    int newCount = mapCount - overlap.size() + (leftPiece ? 1 : 0) + (rightPiece ? 1 : 0);
+    checkMapCount("munmap", start, end, newCount);
+    if (leftPiece) {
+      splitVma(overlap.get(0), start, true);
+    }
+    if (rightPiece) {
+      splitVma(overlap.get(overlap.size() - 1), end, false);
+    }
+    for (VmArea v : overlap) {
+      v.startWrite();
+    }
+    mmMt.storeRange(start, end - 1, null);
+    for (VmArea v : overlap) {
+      removeVma(v);
+    }
+    assert mapCount == newCount : "munmap planned map_count " + newCount + ", got " + mapCount;
+  }
+
+  /** {@code do_mprotect_pkey}. Mmap write lock held. */
+  private void doMprotect(long start, long end, long prot) {
+    // The ENOMEM hole check comes first: nothing may change if part of the range is unmapped.
+    List<VmArea> range = collect(start, end);
+    long at = start;
+    for (VmArea v : range) {
+      if (v.vmStart > at) {
+        throw holeEnomem(start, end, at);
+      }
+      at = v.vmEnd;
+    }
+    if (range.isEmpty() || at < end) {
+      throw holeEnomem(start, end, range.isEmpty() ? start : at);
+    }
+    int newCount = planMprotectCount(range, start, end, prot);
+    checkMapCount("mprotect", start, end, newCount);
+
+    VmArea vma = range.get(0);
+    VmArea prev = vma.vmStart < start ? vma : (vma.vmStart > 0 ? mmMt.load(vma.vmStart - 1) : null);
+    long nstart = start;
+    for (; ; ) {
+      long tmp = Math.min(vma.vmEnd, end);
+      long newFlags = (vma.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+      if (newFlags != vma.vmFlags) {
+        vma = modifyFlags(prev, vma, nstart, tmp, newFlags);
+      }
+      prev = vma;
+      nstart = tmp;
+      if (nstart >= end) {
+        break;
+      }
+      vma = mmMt.load(nstart);
+    }
+    assert mapCount == newCount : "mprotect planned map_count " + newCount + ", got " + mapCount;
+  }
+
+  private static IllegalStateException holeEnomem(long start, long end, long hole) {
+    return new IllegalStateException(
+        "ENOMEM: mprotect [0x"
+            + Long.toHexString(start)
+            + ", 0x"
+            + Long.toHexString(end)
+            + ") is not fully mapped: hole at 0x"
+            + Long.toHexString(hole));
+  }
+
+  /**
+   * The map count {@link #doMprotect} will leave: the window of changed pieces and their
+   * neighbours, with merges wherever a changed piece meets a compatible neighbour (the result of
+   * {@code vma_merge_existing_range} applied VMA by VMA).
+   */
+  private int planMprotectCount(List<VmArea> range, long start, long end, long prot) {
+    // Segments: {start, end, flags, pgoff, changed}
+    List<long[]> segs = new ArrayList<>();
+    int windowVmas = range.size();
+    VmArea first = range.get(0);
+    VmArea before = first.vmStart > 0 ? mmMt.load(first.vmStart - 1) : null;
+    if (before != null) {
+      segs.add(new long[] {before.vmStart, before.vmEnd, before.vmFlags, before.vmPgoff, 0});
+      windowVmas++;
+    }
+    for (VmArea v : range) {
+      long nf = (v.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+      if (nf == v.vmFlags) {
+        segs.add(new long[] {v.vmStart, v.vmEnd, v.vmFlags, v.vmPgoff, 0});
+        continue;
+      }
+      long s = Math.max(v.vmStart, start);
+      long e = Math.min(v.vmEnd, end);
+      if (v.vmStart < s) {
+        segs.add(new long[] {v.vmStart, s, v.vmFlags, v.vmPgoff, 0});
+      }
+      segs.add(new long[] {s, e, nf, v.vmPgoff + ((s - v.vmStart) >>> VmArea.PAGE_SHIFT), 1});
+      if (e < v.vmEnd) {
+        segs.add(
+            new long[] {
+              e, v.vmEnd, v.vmFlags, v.vmPgoff + ((e - v.vmStart) >>> VmArea.PAGE_SHIFT), 0
+            });
+      }
+    }
+    VmArea last = range.get(range.size() - 1);
+    VmArea after = mmMt.load(last.vmEnd);
+    if (after != null) {
+      segs.add(new long[] {after.vmStart, after.vmEnd, after.vmFlags, after.vmPgoff, 0});
+      windowVmas++;
+    }
+    int groups = segs.size();
+    for (int i = 1; i < segs.size(); i++) {
+      long[] a = segs.get(i - 1);
+      long[] b = segs.get(i);
+      boolean merge =
+          (a[4] == 1 || b[4] == 1)
+              && a[1] == b[0]
+              && a[2] == b[2]
+              && (a[2] & VmFlags.VM_SPECIAL) == 0
+              && a[3] + ((a[1] - a[0]) >>> VmArea.PAGE_SHIFT) == b[3];
+      if (merge) {
+        groups--;
+      }
+    }
+    return mapCount - windowVmas + groups;
+  }
+
+  /**
+   * {@code vma_modify_flags}: gives {@code [s, e)} of {@code vma} the flags {@code newFlags},
+   * merging with {@code prev} and/or the next VMA as {@code vma_merge_existing_range} does, else
+   * splitting {@code vma}.
+   *
+   * @return the VMA that now covers {@code [s, e)}
+   */
+  private VmArea modifyFlags(VmArea prev, VmArea vma, long s, long e, long newFlags) {
+    boolean leftSide = s == vma.vmStart;
+    boolean rightSide = e == vma.vmEnd;
+    long pgoffS = vma.vmPgoff + ((s - vma.vmStart) >>> VmArea.PAGE_SHIFT);
+    long pgoffE = pgoffS + ((e - s) >>> VmArea.PAGE_SHIFT);
+    if ((newFlags & VmFlags.VM_SPECIAL) == 0 && (leftSide || rightSide)) {
+      boolean mergeLeft =
+          leftSide && prev != null && prev.vmEnd == s && canMergeAfter(prev, newFlags, pgoffS);
+      VmArea next = rightSide ? mmMt.load(e) : null;
+      boolean mergeRight =
+          next != null && next.vmStart == e && canMergeBefore(next, newFlags, pgoffE);
+      if (mergeLeft && mergeRight) {
+        prev.startWrite();
+        vma.startWrite();
+        next.startWrite();
+        long newEnd = next.vmEnd;
+        prev.setRange(prev.vmStart, newEnd, prev.vmPgoff);
+        mmMt.storeRange(prev.vmStart, newEnd - 1, prev);
+        removeVma(vma);
+        removeVma(next);
+        return prev;
+      }
+      if (mergeLeft) {
+        prev.startWrite();
+        vma.startWrite();
+        prev.setRange(prev.vmStart, e, prev.vmPgoff);
+        if (rightSide) {
+          mmMt.storeRange(prev.vmStart, e - 1, prev);
+          removeVma(vma);
+        } else {
+          vma.setRange(e, vma.vmEnd, pgoffE);
+          mmMt.storeRange(prev.vmStart, e - 1, prev);
+        }
+        return prev;
+      }
+      if (mergeRight) {
+        vma.startWrite();
+        next.startWrite();
+        next.setRange(s, next.vmEnd, pgoffS);
+        if (leftSide) {
+          mmMt.storeRange(s, next.vmEnd - 1, next);
+          removeVma(vma);
+        } else {
+          vma.setRange(vma.vmStart, s, vma.vmPgoff);
+          mmMt.storeRange(s, next.vmEnd - 1, next);
+        }
+        return next;
+      }
+    }
+    if (vma.vmStart < s) {
+      splitVma(vma, s, true);
+    }
+    if (vma.vmEnd > e) {
+      splitVma(vma, e, false);
+    }
+    vma.startWrite();
+    vma.setFlags(newFlags);
+    return vma;
+  }
+
+  // ---- statistics
+  // ----------------------------------------------------------------------------------
+
+  /**
+   * The {@code VMA_LOCK_*} counters. {@link #lockVmaUnderRcu(long)} counts aborts and misses
+   * itself; callers count successes and retries through {@link #countVmaLockEvent(VmaLockEvent)}.
+   *
+   * <p>Context: never blocks; a snapshot of striped counters (not atomic across the four).
+   *
+   * @return the counters
+   */
+  public VmaLockStats vmaLockStats() {
+    return new VmaLockStats(statSuccess.sum(), statAbort.sum(), statRetry.sum(), statMiss.sum());
+  }
+
+  /**
+   * {@code count_vm_vma_lock_event}: adds one to a counter. Striped ({@link LongAdder}): no single
+   * shared hot word.
+   *
+   * <p>Context: never blocks.
+   *
+   * @param event the event
+   * @throws IllegalArgumentException if null
+   */
+  public void countVmaLockEvent(VmaLockEvent event) {
+    if (event == null) {
+      throw new IllegalArgumentException("event must not be null");
+    }
+    switch (event) {
+      case SUCCESS -> statSuccess.increment();
+      case ABORT -> statAbort.increment();
+      case RETRY -> statRetry.increment();
+      case MISS -> statMiss.increment();
+    }
+  }
+
+  // ---- debug mode
+  // -------------------------------------------------------------------------------------
+
+  /**
+   * Runs {@code action} in a no-sleep context (the kernel's atomic context, checked by {@code
+   * might_sleep()}): inside it, every call that may block ({@link #mmapReadLock()}, {@link
+   * #mmapWriteLock()}, {@link #vmaStartReadUnlocked(long)}, {@link #lockMmAndFindVma(long)}, the
+   * address-space operations) throws {@link IllegalStateException} at once, whether or not it would
+   * have had to wait. The context belongs to the calling thread and nests; it is checked whatever
+   * the debug mode.
+   *
+   * <p>Context: as {@code action}.
+   *
+   * @param action the code that must not sleep
+   * @throws IllegalArgumentException if {@code action} is null
+   */
+  public void noSleep(Runnable action) {
+    if (action == null) {
+      throw new IllegalArgumentException("action must not be null");
+    }
+    int[] depth = NO_SLEEP_DEPTH.get();
+    depth[0]++;
+    NO_SLEEP_SECTIONS.incrementAndGet();
+    try {
+      action.run();
+    } finally {
+      NO_SLEEP_SECTIONS.decrementAndGet();
+      depth[0]--;
+    }
+  }
+
+  /** {@code might_sleep()}: refuses to block inside {@link #noSleep(Runnable)}. */
+  private void mightSleep(String what) {
+    if (NO_SLEEP_SECTIONS.get() != 0 && NO_SLEEP_DEPTH.get()[0] > 0) {
+      throw new IllegalStateException(
+          "BUG: sleeping function called from invalid context: "
+              + what
+              + " inside MmStruct.noSleep() by "
+              + Thread.currentThread().getName());
+    }
+  }
+
+  /**
+   * {@code debug_check_no_locks_held}: the calling thread holds neither the mmap lock nor (debug
+   * mode) any VMA read lock of this mm.
+   *
+   * <p>Context: never blocks. Outside debug mode only the mmap lock can be checked.
+   *
+   * @throws IllegalStateException naming what is held
+   */
+  public void assertNoLocksHeld() {
+    if (mmapLock.isWriteLockedByCurrentThread() || mmapLock.getReadHoldCount() > 0) {
+      throw new IllegalStateException("debug_check_no_locks_held failed: " + heldLocks());
+    }
+    if (debug && tracker.holdsAny()) {
+      throw new IllegalStateException("debug_check_no_locks_held failed: " + heldLocks());
+    }
+  }
+
+  /**
+   * What the calling thread holds of this mm: in debug mode the lockdep-like list (mmap lock holds
+   * and VMA read references); otherwise the mmap lock hold counts only.
+   *
+   * <p>Context: never blocks.
+   *
+   * @return a description
+   */
+  public String heldLocks() {
+    if (debug) {
+      return tracker.describe();
+    }
+    return Thread.currentThread().getName()
+        + " in "
+        + name
+        + ": mmap_lock read holds "
+        + mmapLock.getReadHoldCount()
+        + ", write held "
+        + mmapLock.isWriteLockedByCurrentThread()
+        + " (VMA read references are tracked in debug mode only)";
+  }
+
+  /**
+   * Checks the whole mm is at rest: the mmap lock is free, and every VMA's {@code vm_refcnt} is 1
+   * (attached, no reader; 0 in {@link LockMode#MMAP_LOCK_ONLY}) and not write-locked. Finds leaked
+   * read references such as the seed's BPF stack-map bug.
+   *
+   * <p>Context: may block briefly (takes the mmap read lock to walk the VMAs, after checking the
+   * lock is free). Locking: the calling thread must not hold the mmap lock.
+   *
+   * @throws IllegalStateException naming the held lock or every offending VMA
+   */
+  public void assertQuiescent() {
+    if (mmapLock.isWriteLocked() || mmapLock.getReadLockCount() != 0) {
+      throw new IllegalStateException("mm not quiescent: mmap_lock is held: " + mmapLock);
+    }
+    int expected = lockMode == LockMode.PER_VMA ? 1 : 0;
+    StringBuilder bad = new StringBuilder();
+    mmapReadLock();
+    try {
+      for (VmArea v : collect(0, -1L)) {
+        if (v.refcnt() != expected || v.isWriteLocked()) {
+          bad.append("\n  ").append(v);
+        }
+      }
+    } finally {
+      mmapReadUnlock();
+    }
+    if (bad.length() > 0) {
+      throw new IllegalStateException(
+          "mm not quiescent: VMAs with vm_refcnt != "
+              + expected
+              + " or write-locked (leaked read references?):"
+              + bad);
+    }
+  }
+
+  // ---- description
+  // ------------------------------------------------------------------------------------
+
+  /**
+   * The layout in {@code /proc/pid/maps} style: one line per VMA, {@code start-end perms offset
+   * 00:00 0}, where offset is {@code pgoff << 12} as {@code /proc} prints it.
+   *
+   * <p>Context: may block (takes the mmap read lock unless the calling thread already holds the
+   * mmap lock).
+   *
+   * @return the maps text, empty for an empty mm
+   */
+  public String dumpMaps() {
+    boolean locked = mmapLock.isWriteLockedByCurrentThread() || mmapLock.getReadHoldCount() > 0;
+    if (!locked) {
+      mmapReadLock();
+    }
+    try {
+      StringBuilder sb = new StringBuilder();
+      for (VmArea v : collect(0, -1L)) {
+        sb.append(
+            String.format(
+                "%08x-%08x %s %08x 00:00 0%n",
+                v.vmStart, v.vmEnd, VmFlags.toString(v.vmFlags), v.vmPgoff << VmArea.PAGE_SHIFT));
+      }
+      return sb.toString();
+    } finally {
+      if (!locked) {
+        mmapReadUnlock();
+      }
+    }
+  }
+
+  /** A one-line summary for debuggers; takes no lock. */
+  @Override
+  public String toString() {
+    return name
+        + "[map_count="
+        + mapCount
+        + ", mm_lock_seq="
+        + Integer.toUnsignedString(mmLockSeq.readOnce())
+        + ", "
+        + lockMode
+        + ", "
+        + variant
+        + (debug ? ", debug" : "")
+        + (closed ? ", closed" : "")
+        + ", mmap_lock="
+        + mmapLock
+        + "]";
+  }
+}
