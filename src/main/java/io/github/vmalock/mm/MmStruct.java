@@ -1155,12 +1155,22 @@ public final class MmStruct implements AutoCloseable {
    * @param vmFlags {@link VmFlags} bits
    * @return the VMA now covering {@code addr}
    * @throws IllegalArgumentException for an unaligned or non-positive argument, a range past {@link
-   *     #taskSize()} or wrapping, or undefined flag bits
+   *     #taskSize()} or wrapping, a start below {@link #MMAP_MIN_ADDR} (the kernel's {@code
+   *     mmap_min_addr} check, EPERM there), or undefined flag bits
    * @throws IllegalStateException with "ENOMEM" if the map count would exceed {@link
    *     #maxMapCount()} (nothing changed); if closed; if the calling thread holds the mmap lock
    */
   public VmArea mmap(long addr, long length, long vmFlags) {
     checkRange("mmap", addr, length);
+    if (addr < MMAP_MIN_ADDR) {
+      // security_mmap_addr(): MAP_FIXED below mmap_min_addr fails with EPERM.
+      throw new IllegalArgumentException(
+          "mmap: addr 0x"
+              + Long.toHexString(addr)
+              + " is below MMAP_MIN_ADDR 0x"
+              + Long.toHexString(MMAP_MIN_ADDR)
+              + " (mmap_min_addr: the kernel refuses it with EPERM)");
+    }
     VmFlags.checkDefined(vmFlags);
     beginAddressSpaceOp("mmap");
     mmapWriteLock();
@@ -1175,7 +1185,8 @@ public final class MmStruct implements AutoCloseable {
   /**
    * {@code mmap(NULL, length, ...)}: maps {@code length} bytes at an address chosen top-down below
    * {@link #taskSize()} (and not below {@link #MMAP_MIN_ADDR}) through the tree's gap search, as
-   * {@code get_unmapped_area} does; merges like {@link #mmap(long, long, long)}.
+   * {@code get_unmapped_area} does, keeping {@link #STACK_GUARD_GAP} below a {@code VM_GROWSDOWN}
+   * VMA; merges like {@link #mmap(long, long, long)}.
    *
    * <p>Context and locking: as {@link #mmap(long, long, long)}.
    *
@@ -1200,9 +1211,33 @@ public final class MmStruct implements AutoCloseable {
     mmapWriteLock();
     try {
       checkOpen("mmap");
+      long addr = unmappedAreaTopdown(length);
+      VmArea vma = mmapRegion(addr, addr + length, vmFlags);
+      assert vma.contains(addr);
+      return vma;
+    } finally {
+      mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code unmapped_area_topdown()}: the highest page-aligned start of a free range of {@code
+   * length} bytes in {@code [MMAP_MIN_ADDR, taskSize)} that also keeps {@link #STACK_GUARD_GAP}
+   * below a following {@code VM_GROWSDOWN} VMA ({@code vm_start_gap()}): when the gap the tree
+   * finds ends inside a stack's guard gap, the search is retried below the guard gap, as the
+   * kernel's {@code retry} does. Mmap write lock held.
+   *
+   * @throws IllegalStateException with "ENOMEM" if there is no such range
+   */
+  private long unmappedAreaTopdown(long length) {
+    long high = taskSize - 1;
+    for (; ; ) {
       long addr;
       try {
-        addr = mmMt.emptyAreaRev(MMAP_MIN_ADDR, taskSize - 1, length);
+        if (high < MMAP_MIN_ADDR || high - MMAP_MIN_ADDR + 1 < length) {
+          throw new IllegalStateException("busy: no window of 0x" + Long.toHexString(length));
+        }
+        addr = mmMt.emptyAreaRev(MMAP_MIN_ADDR, high, length);
       } catch (IllegalStateException busy) {
         throw new IllegalStateException(
             "ENOMEM: mmap found no free range of 0x"
@@ -1211,11 +1246,18 @@ public final class MmStruct implements AutoCloseable {
                 + Long.toHexString(taskSize),
             busy);
       }
-      VmArea vma = mmapRegion(addr, addr + length, vmFlags);
-      assert vma.contains(addr);
-      return vma;
-    } finally {
-      mmapWriteUnlock();
+      VmArea next = findVmaLocked(addr + length);
+      if (next == null || (next.vmFlags & VmFlags.VM_GROWSDOWN) == 0) {
+        return addr;
+      }
+      long startGap = next.vmStart - STACK_GUARD_GAP; // vm_start_gap()
+      if (startGap > next.vmStart) {
+        startGap = 0; // underflow clamps to 0, as in the kernel
+      }
+      if (startGap >= addr + length) {
+        return addr;
+      }
+      high = startGap - 1;
     }
   }
 
@@ -1455,8 +1497,11 @@ public final class MmStruct implements AutoCloseable {
     mapCount--;
   }
 
-  /** {@code mmap_region} with {@code MAP_FIXED}. Mmap write lock held. */
-  private VmArea mmapRegion(long start, long end, long flags) {
+  /**
+   * {@code mmap_region} with {@code MAP_FIXED}. Mmap write lock held (package-private for tests
+   * that must change the layout inside one write period).
+   */
+  VmArea mmapRegion(long start, long end, long flags) {
     long pgoff = start >>> VmArea.PAGE_SHIFT;
     List<VmArea> overlap = collect(start, end);
     boolean leftPiece = !overlap.isEmpty() && overlap.get(0).vmStart < start;
@@ -1540,8 +1585,8 @@ public final class MmStruct implements AutoCloseable {
         && p.vmPgoff + ((start - p.vmStart) >>> VmArea.PAGE_SHIFT) == pgoff;
   }
 
-  /** {@code do_vmi_munmap}. Mmap write lock held. */
-  private void doMunmap(long start, long end) {
+  /** {@code do_vmi_munmap}. Mmap write lock held (package-private for tests, as above). */
+  void doMunmap(long start, long end) {
     List<VmArea> overlap = collect(start, end);
     if (overlap.isEmpty()) {
       return;
@@ -1869,7 +1914,9 @@ public final class MmStruct implements AutoCloseable {
     }
     int expected = lockMode == LockMode.PER_VMA ? 1 : 0;
     StringBuilder bad = new StringBuilder();
-    mmapReadLock();
+    // A diagnostic: take the read lock directly, without the lock-order check and tracking, so
+    // that a thread holding the leaked reference itself can ask.
+    mmapLock.readLock().lock();
     try {
       for (VmArea v : collect(0, -1L)) {
         if (v.refcnt() != expected || v.isWriteLocked()) {
@@ -1877,7 +1924,7 @@ public final class MmStruct implements AutoCloseable {
         }
       }
     } finally {
-      mmapReadUnlock();
+      mmapLock.readLock().unlock();
     }
     if (bad.length() > 0) {
       throw new IllegalStateException(
