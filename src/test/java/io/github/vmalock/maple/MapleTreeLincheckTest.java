@@ -106,7 +106,7 @@ public class MapleTreeLincheckTest {
       "mtree_store_range / mtree_insert_range / mtree_erase / mtree_load / mas_find linearizable")
   void modelCheck() {
     new ModelCheckingOptions()
-        .iterations(TestScale.pick(2, 100))
+        .iterations(TestScale.pick(1, 100))
         .invocationsPerIteration(TestScale.pick(100, 5_000))
         .threads(2)
         .actorsPerThread(2)

@@ -163,7 +163,7 @@ public class AddressSpaceLincheckTest {
       "mmap / munmap / mprotect / vma_lookup / lock_vma_under_rcu / vma_start_read_unlocked linearizable")
   void modelCheck() {
     new ModelCheckingOptions()
-        .iterations(Scale.pick(2, 100))
+        .iterations(Scale.pick(1, 100))
         .invocationsPerIteration(Scale.pick(100, 5_000))
         .threads(2)
         .actorsPerThread(2)

@@ -30,7 +30,7 @@ class RcuVariantModelCheckTest {
 
   static final int FREED = -1;
   static final int INVOCATIONS = Scale.pick(2_000, 50_000);
-  static final int FAITHFUL_INVOCATIONS = Scale.pick(300, 20_000);
+  static final int FAITHFUL_INVOCATIONS = Scale.pick(150, 20_000);
 
   /** One run of the litmus test on a fresh domain without a reclaimer thread. */
   static void syncFreeOnce(RcuVariant variant) {
