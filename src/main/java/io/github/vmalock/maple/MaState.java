@@ -17,22 +17,21 @@ import io.github.vmalock.maple.MapleTree.Node;
  * cursor stands on: the entry just returned, or a gap. The status is one of:
  *
  * <ul>
- *   <li><i>start</i> (fresh, or after {@link #reset}): nothing walked yet; {@code index() ==
- *       last()} is the starting index;
+ *   <li><i>start</i> (fresh, or after {@link #reset}/{@link #setRange}): nothing walked yet;
  *   <li><i>active</i>: standing on {@code [index(), last()]};
- *   <li><i>overflow</i>: a forward search ran past its {@code max} or past {@code -1L}; the cursor
- *       stands conceptually just after {@code [index(), last()]}: a further {@link #next}/{@link
- *       #find} with the same bound returns {@code null} again (nothing wraps past {@code -1L}), and
- *       {@link #prev}/{@link #findRev} return the entry at {@code [index(), last()]} if there is
- *       one (as the kernel's {@code ma_overflow});
- *   <li><i>underflow</i>: the mirror image for backward searches ({@code ma_underflow}).
+ *   <li><i>overflow</i> ({@code ma_overflow}): a forward move found nothing up to its bound; the
+ *       cursor stands on the last range it examined, or on {@code [-1L, -1L]} if it ran off the
+ *       end. {@link #next} with the same bound keeps returning {@code null} (nothing wraps past
+ *       {@code -1L}); {@link #prev} and {@link #findRev} first return the entry at the cursor's
+ *       range, if any, since the cursor conceptually stands just past it;
+ *   <li><i>underflow</i> ({@code ma_underflow}): the mirror image for backward moves ({@code [0,
+ *       0]} after running off the start).
  * </ul>
  *
  * <p>Searches return only non-null entries and skip gaps; the range of a returned entry may stick
- * out of the search bound ({@code find(max)} returns an entry whose range starts at or below {@code
- * max}; {@code findRev(min)} and {@code prev(min)} an entry whose range ends at or above {@code
- * min}). A search that finds nothing returns {@code null} and leaves the cursor on the last range
- * it examined (possibly a gap), as the kernel's {@code mas_next_slot()} does.
+ * out of the search bound ({@code find(max)} and {@code next(max)} return an entry whose range
+ * starts at or below {@code max}; {@code findRev(min)} and {@code prev(min)} an entry whose range
+ * ends at or above {@code min}). Writes through {@link #store} go through the tree's writer path.
  *
  * @param <T> the tree's entry type
  */
@@ -95,7 +94,8 @@ public final class MaState<T> {
   /**
    * Walks from the root to the range containing {@link #index()} and returns its entry ({@code
    * mas_walk()}). Afterwards {@code index()}/{@code last()} are that range's bounds, also when it
-   * is a gap and the result is {@code null}. Always starts from the current root.
+   * is a gap and the result is {@code null}. Always starts from the current root. Needs no lock,
+   * never blocks, never retries.
    *
    * @return the entry at {@code index()}, or {@code null} in a gap
    */
@@ -106,44 +106,74 @@ public final class MaState<T> {
   }
 
   /**
+   * Puts the cursor in the start state on the range {@code [first, last]} ({@code
+   * mas_set_range()}), for a following {@link #walk} (which walks {@code first}) or {@link #store}.
+   *
+   * @param first first index, unsigned
+   * @param last last index, unsigned, {@code >= first}
+   * @throws IllegalArgumentException if {@code first > last} (unsigned); the cursor is unchanged
+   */
+  public void setRange(long first, long last) {
+    if (Long.compareUnsigned(first, last) > 0) {
+      throw new IllegalArgumentException(
+          "first > last: first=" + MapleTree.hex(first) + ", last=" + MapleTree.hex(last));
+    }
+    reset(first);
+    this.last = last;
+  }
+
+  /**
+   * Stores {@code entry} over {@code [index(), last()]} ({@code mas_store_gfp()}), exactly as
+   * {@link MapleTree#storeRange} (same locking: the tree's own lock is taken, or the external lock
+   * must be held), and leaves the cursor active on that range, so that a following {@link #next} or
+   * {@link #find} continues after {@code last()}.
+   *
+   * @param entry the entry, or {@code null} to erase
+   * @throws IllegalStateException if the tree uses an external lock that the caller does not hold;
+   *     the tree and the cursor are unchanged
+   */
+  public void store(T entry) {
+    tree.storeRange(index, last, entry);
+    status = Status.ACTIVE;
+    node = null; // the leaf was replaced; the next step walks from the root
+  }
+
+  /**
    * Returns the first entry at or after the cursor whose range starts at or below {@code max}
    * ({@code mas_find()}). From the start state it includes the range containing {@code index()}
-   * itself; afterwards it continues after {@code last()}.
+   * itself; afterwards it continues after {@code last()}. When the current range already reaches
+   * {@code max}, it returns {@code null} and stays active, so that a later {@code find} with a
+   * larger bound continues after {@code last()} (the kernel's {@code mas_find()} ignores the
+   * overflow). When the cursor stands on a range lying wholly above {@code max} (after a {@link
+   * #next} with a larger bound), it returns {@code null} with status overflow, and a later {@code
+   * find} with a larger bound returns that range's entry ({@code ma_overflow} in {@code
+   * mas_find_setup()}). Needs no lock and never blocks; if the cursor's node was replaced since the
+   * last call, it re-walks from the root first.
    *
    * @param max the highest first index to accept, unsigned
-   * @return the entry, or {@code null} (status overflow) if there is none up to {@code max}
+   * @return the entry, or {@code null} if there is none up to {@code max}
    */
   public T find(long max) {
     switch (status) {
       case START:
-        if (Long.compareUnsigned(index, max) > 0) {
-          status = Status.OVERFLOW;
+      case UNDERFLOW:
+        return rewalkThenForward(max, true);
+      case OVERFLOW:
+        if (Long.compareUnsigned(last, max) >= 0) {
           return null;
         }
-      // fall through: walk, return the entry at index if any
-      case UNDERFLOW:
-        {
-          if (Long.compareUnsigned(index, max) > 0) {
-            status = Status.OVERFLOW;
-            return null;
-          }
-          T e = descend(index);
-          if (e != null) {
-            status = Status.ACTIVE;
-            return e;
-          }
-          return forward(max);
-        }
+        return rewalkThenForward(max, true);
       default:
-        return forward(max);
+        return forward(max, true);
     }
   }
 
   /**
    * Returns the next entry after the current range whose range starts at or below {@code max}
    * ({@code mas_next()}). From the start state it first walks to {@code index()} and does not
-   * return the entry there. After an overflow with the same {@code max}, it keeps returning {@code
-   * null}; nothing wraps past {@code -1L}.
+   * return the entry there. When there is none, it returns {@code null} with status overflow; with
+   * the same {@code max} it keeps returning {@code null}, and nothing wraps past {@code -1L}: a
+   * cursor that ran off the end stands on {@code [-1L, -1L]}. Needs no lock and never blocks.
    *
    * @param max the highest first index to accept, unsigned
    * @return the entry, or {@code null} (status overflow)
@@ -152,60 +182,44 @@ public final class MaState<T> {
     switch (status) {
       case START:
         descend(index);
-        return forward(max);
+        return forward(max, false);
       case UNDERFLOW:
-        {
-          T e = descend(index);
-          if (e != null) {
-            status = Status.ACTIVE;
-            return e;
-          }
-          return forward(max);
-        }
+        return rewalkThenForward(max, false);
       default:
-        return forward(max);
+        return forward(max, false);
     }
   }
 
   /**
    * Returns the last entry at or before the cursor whose range ends at or above {@code min} ({@code
    * mas_find_rev()}). From the start state it includes the range containing {@code index()} itself;
-   * afterwards it continues before {@code index()}.
+   * afterwards it continues before {@code index()}. The mirror image of {@link #find}.
    *
    * @param min the lowest last index to accept, unsigned
-   * @return the entry, or {@code null} (status underflow) if there is none down to {@code min}
+   * @return the entry, or {@code null} if there is none down to {@code min}
    */
   public T findRev(long min) {
     switch (status) {
       case START:
-        if (Long.compareUnsigned(index, min) < 0) {
-          status = Status.UNDERFLOW;
+      case OVERFLOW:
+        return rewalkThenBackward(min, true);
+      case UNDERFLOW:
+        if (Long.compareUnsigned(index, min) <= 0) {
           return null;
         }
-      // fall through
-      case OVERFLOW:
-        {
-          if (Long.compareUnsigned(last, min) < 0) {
-            status = Status.UNDERFLOW;
-            return null;
-          }
-          T e = descend(index);
-          if (e != null) {
-            status = Status.ACTIVE;
-            return e;
-          }
-          return backward(min);
-        }
+        return rewalkThenBackward(min, true);
       default:
-        return backward(min);
+        return backward(min, true);
     }
   }
 
   /**
    * Returns the previous entry before the current range whose range ends at or above {@code min}
    * ({@code mas_prev()}). From the start state it first walks to {@code index()} and does not
-   * return the entry there. After an underflow with the same {@code min}, it keeps returning {@code
-   * null}; nothing wraps below 0.
+   * return the entry there; after an overflow it returns the entry at the cursor's range if there
+   * is one (the cursor stood just past it). When there is none, it returns {@code null} with status
+   * underflow; nothing wraps below 0: a cursor that ran off the start stands on {@code [0, 0]}.
+   * Needs no lock and never blocks.
    *
    * @param min the lowest last index to accept, unsigned
    * @return the entry, or {@code null} (status underflow)
@@ -214,18 +228,11 @@ public final class MaState<T> {
     switch (status) {
       case START:
         descend(index);
-        return backward(min);
+        return backward(min, false);
       case OVERFLOW:
-        {
-          T e = descend(index);
-          if (e != null) {
-            status = Status.ACTIVE;
-            return e;
-          }
-          return backward(min);
-        }
+        return rewalkThenBackward(min, false);
       default:
-        return backward(min);
+        return backward(min, false);
     }
   }
 
@@ -234,11 +241,51 @@ public final class MaState<T> {
     return "MaState{" + status + " [" + MapleTree.hex(index) + ", " + MapleTree.hex(last) + "]}";
   }
 
+  private T rewalkThenForward(long max, boolean isFind) {
+    if (Long.compareUnsigned(index, max) > 0) {
+      status = Status.OVERFLOW;
+      return null;
+    }
+    T e = descend(index);
+    if (e != null) {
+      status = Status.ACTIVE;
+      return e;
+    }
+    return forward(max, isFind);
+  }
+
+  private T rewalkThenBackward(long min, boolean isFindRev) {
+    if (Long.compareUnsigned(last, min) < 0) {
+      status = Status.UNDERFLOW;
+      return null;
+    }
+    T e = descend(index);
+    if (e != null) {
+      status = Status.ACTIVE;
+      return e;
+    }
+    return backward(min, isFindRev);
+  }
+
   /** Moves forward over gaps to the next entry starting at or below max. */
-  private T forward(long max) {
+  private T forward(long max, boolean isFind) {
     while (true) {
-      if (last == -1L || Long.compareUnsigned(last, max) >= 0) {
+      if (node == null || MapleTree.isDead(node)) {
+        // mas_rewalk_if_dead(): re-find the position in the current version; a range there that
+        // now reaches back over the position counts as passed, so the cursor never goes back.
+        descend(last);
+      }
+      if (Long.compareUnsigned(index, max) > 0) {
+        status = Status.OVERFLOW; // standing on a range above the bound, not consumed
+        return null;
+      }
+      if (last == -1L) {
+        index = -1L; // ran off the end: stand on [-1L, -1L]
         status = Status.OVERFLOW;
+        return null;
+      }
+      if (Long.compareUnsigned(last, max) >= 0) {
+        status = isFind ? Status.ACTIVE : Status.OVERFLOW;
         return null;
       }
       T e = stepForward();
@@ -250,10 +297,22 @@ public final class MaState<T> {
   }
 
   /** Moves backward over gaps to the previous entry ending at or above min. */
-  private T backward(long min) {
+  private T backward(long min, boolean isFindRev) {
     while (true) {
-      if (index == 0 || Long.compareUnsigned(index, min) <= 0) {
+      if (node == null || MapleTree.isDead(node)) {
+        descend(index);
+      }
+      if (Long.compareUnsigned(last, min) < 0) {
+        status = Status.UNDERFLOW; // standing on a range below the bound, not consumed
+        return null;
+      }
+      if (index == 0) {
+        last = 0; // ran off the start: stand on [0, 0]
         status = Status.UNDERFLOW;
+        return null;
+      }
+      if (Long.compareUnsigned(index, min) <= 0) {
+        status = isFindRev ? Status.ACTIVE : Status.UNDERFLOW;
         return null;
       }
       T e = stepBackward();
@@ -264,30 +323,38 @@ public final class MaState<T> {
     }
   }
 
-  /** Moves to the range starting at last + 1 (last is not -1L). */
+  /**
+   * Moves to the range after the current one, on a live node (last is not -1L). Returns its entry;
+   * returns null also when a concurrent write made that range reach back over the old position (it
+   * counts as passed, as after a re-walk).
+   */
   @SuppressWarnings("unchecked")
   private T stepForward() {
     Node n = node;
-    if (n != null && !MapleTree.isDead(n) && offset < n.end) {
+    long oldLast = last;
+    if (offset < n.end) {
       offset++;
-      index = last + 1;
+      index = oldLast + 1;
       last = offset == n.end ? nodeMax : n.pivots[offset];
       return (T) n.slots[offset];
     }
-    return descend(last + 1);
+    T e = descend(oldLast + 1);
+    return Long.compareUnsigned(index, oldLast) <= 0 ? null : e;
   }
 
-  /** Moves to the range ending at index - 1 (index is not 0). */
+  /** The mirror image of {@link #stepForward} (index is not 0). */
   @SuppressWarnings("unchecked")
   private T stepBackward() {
     Node n = node;
-    if (n != null && !MapleTree.isDead(n) && offset > 0) {
+    long oldIndex = index;
+    if (offset > 0) {
       offset--;
-      last = index - 1;
+      last = oldIndex - 1;
       index = offset == 0 ? nodeMin : n.pivots[offset - 1] + 1;
       return (T) n.slots[offset];
     }
-    return descend(index - 1);
+    T e = descend(oldIndex - 1);
+    return Long.compareUnsigned(last, oldIndex) >= 0 ? null : e;
   }
 
   /** Walks from the current root to the leaf range containing {@code at} and stands on it. */

@@ -50,29 +50,39 @@ import java.util.function.BooleanSupplier;
  * (except the dead mark) and their arrays are filled before the constructor returns and never
  * written again. A write builds new nodes for the leaves it changes and for every ancestor up to a
  * new root (rebalancing with siblings as it goes, as {@code mas_spanning_rebalance()}), reusing all
- * untouched subtrees, so it allocates O(log n) nodes whatever the tree size. It then publishes the
- * whole new version with ONE release store of {@link #root} ({@code rcu_assign_pointer()}). Readers
- * start every operation with one acquire load of {@code root} ({@code rcu_dereference()}) and then
- * follow only {@code final} fields and the contents of arrays written before that release store:
- * the release store pairs with the acquire load, so every node reachable from the root a reader
- * loaded is completely initialised when the reader sees it, and the rest of the walk needs only
- * plain (data-dependent) loads. The dependency on the acquired root is what the kernel's {@code
- * rcu_dereference()} relies on; in Java the acquire load is what makes it sound under the JMM, and
- * it costs nothing extra on x86 and one {@code ldar} on AArch64. Because a version is never
- * modified, a single {@link #load} linearises at its acquire load of the root and needs no retry
- * loop: nothing it reads afterwards can change under it.
+ * untouched subtrees, so it allocates O(log n) nodes whatever the tree size (a store that drops
+ * {@code k} ranges also walks the dropped subtrees once, O(k), to mark them dead and count them).
+ * It then publishes the whole new version with ONE release store of {@link #root} ({@code
+ * rcu_assign_pointer()}). Readers start every operation with one acquire load of {@code root}
+ * ({@code rcu_dereference()}) and then follow only {@code final} fields and the contents of arrays
+ * written before that release store: the release store pairs with the acquire load, so every node
+ * reachable from the root a reader loaded is completely initialised when the reader sees it, and
+ * the rest of the walk needs only plain (data-dependent) loads. The dependency on the acquired root
+ * is what the kernel's {@code rcu_dereference()} relies on; in Java the acquire load is what makes
+ * it sound under the JMM, and it costs nothing extra on x86 and one {@code ldar} on AArch64.
+ * Because a version is never modified, a single {@link #load} linearises at its acquire load of the
+ * root and needs no retry loop: nothing it reads afterwards can change under it.
  *
  * <p><b>Dead nodes and cursor restart.</b> After the release store the writer marks every node it
  * replaced (the old path, the rebalanced siblings and every dropped subtree) dead with a release
  * store of {@code Node.dead} (the kernel's {@code mte_set_node_dead()}, which it does before the
  * RCU free). A {@link MaState} cursor keeps its leaf between calls; each step first reads the
  * leaf's dead mark with an acquire load, and if it is set, the cursor restarts from the root at its
- * current position (the kernel's {@code mas_dead_node()} / {@code mas_reset()}). The dead store
- * follows the root store in program order and the cursor's acquire load of the mark precedes its
- * acquire load of the root, so a cursor that sees a node dead also sees a root at least as new as
- * the write that killed it. A cursor that does not see the mark yet keeps reading an old, complete
- * version, which is the RCU guarantee. Memory is reclaimed by the garbage collector, which plays
- * the role of the RCU grace period for the nodes ({@code ma_free_rcu()}).
+ * current position (the kernel's {@code mas_dead_node()} / {@code mas_rewalk_if_dead()}); a range
+ * of the new version that reaches back over that position counts as passed, so a cursor never goes
+ * back. The dead store follows the root store in program order and the cursor's acquire load of the
+ * mark precedes its acquire load of the root, so a cursor that sees a node dead also sees a root at
+ * least as new as the write that killed it. A cursor that does not see the mark yet keeps reading
+ * an old, complete version, which is the RCU guarantee. Memory is reclaimed by the garbage
+ * collector, which plays the role of the RCU grace period for the nodes ({@code ma_free_rcu()}).
+ *
+ * <p><b>Rebalancing.</b> At each level a write replaces a window of nodes: the nodes on the paths
+ * to {@code first} and {@code last} and everything between them. The window's content (the kept
+ * prefix of the left node, the new children or ranges, the kept suffix of the right node) is
+ * redistributed over as few nodes as fit, evenly; a window left with fewer than {@code LEAF_MIN} /
+ * {@code ARANGE_MIN} slots first takes in a sibling under the same parent; a store at the end of
+ * the rightmost leaf (an append, as in a sequential fill) packs the new nodes to the left, as the
+ * kernel does at the right end of the tree; a root with one child gives way to it.
  *
  * <p><b>Writers.</b> Writers are serialised by the writer lock, which also orders one writer's
  * plain reads of {@code root}, {@code height} and {@code size} after the previous writer's writes.
@@ -98,12 +108,16 @@ public final class MapleTree<T> {
   /** Minimum children a non-root internal node keeps when a sibling can lend. */
   static final int ARANGE_MIN = ARANGE_SLOTS / 2 - 1;
 
-  /** The current version; written with a release store by the writer, read with acquire. */
-  @SuppressWarnings("unused") // accessed through ROOT
+  /**
+   * The current version. Written only by the writer, with a release store through ROOT; read by
+   * readers with an acquire load through ROOT, and plainly by the writer under the writer lock.
+   */
   private Node root;
 
-  /** Number of non-null ranges; written with release by the writer, read with acquire. */
-  @SuppressWarnings("unused") // accessed through SIZE
+  /**
+   * Number of non-null ranges. Written only by the writer (release, through SIZE) after the version
+   * it counts is published; read with acquire by {@link #size()}, plainly by the writer.
+   */
   private int size;
 
   /** Number of levels (1 = the root is a leaf); writer-only, guarded by the writer lock. */
@@ -450,9 +464,11 @@ public final class MapleTree<T> {
 
   /** Growable item list: the content of a window of nodes at one level, in index order. */
   private static final class Items {
-    long[] pivot = new long[48];
-    Object[] slot = new Object[48];
-    long[] gap = new long[48];
+    // Room for one full leaf and the pieces a store adds; a rebalance that borrows a sibling grows
+    // it.
+    long[] pivot = new long[20];
+    Object[] slot = new Object[20];
+    long[] gap = new long[20];
     int n;
 
     void add(long p, Object s, long g) {
@@ -554,6 +570,7 @@ public final class MapleTree<T> {
       items.add(first - 1, l.slots[lOff], 0);
       added += l.slots[lOff] != null ? 1 : 0;
     }
+    int newAt = items.n;
     items.add(last, entry, 0);
     Node r = rn[leaf];
     int rOff = ro[leaf];
@@ -564,6 +581,10 @@ public final class MapleTree<T> {
     }
     items.addSlots(r, rOff + 1, r.end, rmax[leaf]);
     long winMin = lmin[leaf];
+    // An append (a store at the end of the rightmost leaf, as in a sequential fill) packs the
+    // nodes it splits to the left, as the kernel's split does for the right end of the tree, so
+    // that sequential stores leave full nodes instead of half-full ones.
+    boolean append = rmax[leaf] == -1L && newAt >= items.n - 2;
 
     Node[] built = null;
     for (int d = leaf; d >= 0; d--) {
@@ -601,7 +622,7 @@ public final class MapleTree<T> {
           }
         }
       }
-      built = buildNodes(items, isLeaf, winMin);
+      built = buildNodes(items, isLeaf, winMin, append);
       if (d > 0) {
         Items up = new Items();
         up.addSlots(ln[d - 1], 0, lo[d - 1] - 1, lmax[d - 1]);
@@ -620,7 +641,7 @@ public final class MapleTree<T> {
       for (Node b : built) {
         up.add(b.max, b, b.maxGap);
       }
-      built = buildNodes(up, false, 0L);
+      built = buildNodes(up, false, 0L, append);
       newHeight++;
     }
     Node newRoot = built[0];
@@ -641,16 +662,19 @@ public final class MapleTree<T> {
     SIZE.setRelease(this, size - removed + added);
   }
 
-  /** Builds the nodes holding {@code items}, split evenly over as few nodes as fit. */
-  private static Node[] buildNodes(Items items, boolean leaf, long min) {
+  /**
+   * Builds the nodes holding {@code items} in as few nodes as fit: split evenly, or, for an append,
+   * filling every node but the last.
+   */
+  private static Node[] buildNodes(Items items, boolean leaf, long min, boolean append) {
     int cap = leaf ? LEAF_SLOTS : ARANGE_SLOTS;
     int n = items.n;
     int k = (n + cap - 1) / cap;
     Node[] out = new Node[k];
     long nodeMin = min;
     for (int j = 0; j < k; j++) {
-      int from = (int) ((long) j * n / k);
-      int to = (int) ((long) (j + 1) * n / k);
+      int from = append ? j * cap : (int) ((long) j * n / k);
+      int to = append ? Math.min(n, (j + 1) * cap) : (int) ((long) (j + 1) * n / k);
       int cnt = to - from;
       long[] pivots = new long[cap - 1];
       Object[] slots = new Object[cap];
@@ -742,6 +766,16 @@ public final class MapleTree<T> {
         killSubtree((Node) n.slots[i]);
       }
     }
+  }
+
+  /**
+   * Returns a short description: the number of stored ranges and levels. Lock-free.
+   *
+   * @return for example {@code MapleTree{size=3, height=1}}
+   */
+  @Override
+  public String toString() {
+    return "MapleTree{size=" + size() + ", height=" + height() + "}";
   }
 
   /** The current root, read with acquire (for cursors). */

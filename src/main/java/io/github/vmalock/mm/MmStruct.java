@@ -925,12 +925,14 @@ public final class MmStruct implements AutoCloseable {
    *     VM_REFCNT_LIMIT}; nothing held), or if the fallback finds the calling thread holding the
    *     mmap lock
    * @throws UnsupportedOperationException in {@link LockMode#MMAP_LOCK_ONLY}
+   * @throws IllegalStateException inside {@link #noSleep(Runnable)} (it may block in its fallback)
    */
   public VmArea lockNextVma(long fromAddr) {
     if (lockMode == LockMode.MMAP_LOCK_ONLY) {
       throw new UnsupportedOperationException(
           "lock_next_vma needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
     }
+    mightSleep("lock_next_vma");
     rcu.readLock();
     for (; ; ) {
       long seq = mmLockSeq.tryBegin();
@@ -1823,10 +1825,10 @@ public final class MmStruct implements AutoCloseable {
   /**
    * Runs {@code action} in a no-sleep context (the kernel's atomic context, checked by {@code
    * might_sleep()}): inside it, every call that may block ({@link #mmapReadLock()}, {@link
-   * #mmapWriteLock()}, {@link #vmaStartReadUnlocked(long)}, {@link #lockMmAndFindVma(long)}, the
-   * address-space operations) throws {@link IllegalStateException} at once, whether or not it would
-   * have had to wait. The context belongs to the calling thread and nests; it is checked whatever
-   * the debug mode.
+   * #mmapWriteLock()}, {@link #vmaStartReadUnlocked(long)}, {@link #lockNextVma(long)}, {@link
+   * #lockMmAndFindVma(long)}, the address-space operations) throws {@link IllegalStateException} at
+   * once, whether or not it would have had to wait. The context belongs to the calling thread and
+   * nests; it is checked whatever the debug mode.
    *
    * <p>Context: as {@code action}.
    *

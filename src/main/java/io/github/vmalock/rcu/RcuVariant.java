@@ -18,16 +18,27 @@ public enum RcuVariant {
    * loads of protected data may be satisfied before the updater can see the reader (the
    * store-buffer / Dekker failure). Models an {@code rcu_read_lock()} without {@code smp_mb()} in a
    * userspace RCU flavour that needs one.
+   *
+   * <p>Caught by the jcstress harness {@code RcuSBPollState} only: a memory-ordering bug that no
+   * deterministic test can show, and a rare outcome on x86 (the store must still sit in the
+   * reader's store buffer when the updater scans).
    */
   RELEASE_PUBLICATION,
   /**
    * {@code synchronize()} advances the grace-period counter but does not wait for readers: a {@code
    * synchronize_rcu()} that returns at once.
+   *
+   * <p>Caught by the unit test {@code RcuVariantTest.syncNoWaitCaught} (deterministic) and the
+   * jcstress harnesses {@code RcuSyncRead}, {@code RcuSyncReadNested}, {@code RcuSBPollState} and
+   * (less often) {@code RcuSyncFree}.
    */
   SYNC_NO_WAIT,
   /**
    * Every {@code unlock()} ends the read-side critical section, including the inner one of a nest,
    * so a grace period may end while the outer section is still running.
+   *
+   * <p>Caught by the unit test {@code RcuVariantTest.nestedUnlockEarlyCaught} (deterministic) and
+   * the jcstress harness {@code RcuSyncReadNested}.
    */
   NESTED_UNLOCK_EARLY;
 

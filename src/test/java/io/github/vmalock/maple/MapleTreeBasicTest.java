@@ -167,4 +167,75 @@ class MapleTreeBasicTest {
     assertThat(mas.next(-1L)).isEqualTo(4);
     assertThat(mas.prev(0)).isEqualTo(1000);
   }
+
+  @Test
+  @DisplayName("a sequential fill packs leaves (append split), keeping the tree shallow")
+  void sequentialFillIsShallow() {
+    MapleTree<Integer> t = new MapleTree<>();
+    for (int k = 0; k < 65536; k++) {
+      t.storeRange(k * 16L, k * 16L + 9, k);
+    }
+    t.validate();
+    // 131072 ranges (entries and gaps) in full 16-slot leaves under 10-way nodes: 5 levels.
+    assertThat(t.height()).isLessThanOrEqualTo(5);
+  }
+
+  /** Every stored range, in order, as "first-last=entry" strings. */
+  private static java.util.List<String> contents(MapleTree<?> t) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    MaState<?> mas = t.state(0);
+    for (Object e = mas.find(-1L); e != null; e = mas.find(-1L)) {
+      out.add(
+          Long.toUnsignedString(mas.index()) + "-" + Long.toUnsignedString(mas.last()) + "=" + e);
+    }
+    return out;
+  }
+
+  @Test
+  @DisplayName("every rejected call on a multi-level tree leaves it exactly as it was")
+  void rejectedCallsLeaveTreeUnchanged() {
+    AtomicBoolean held = new AtomicBoolean(true);
+    MapleTree<String> t = new MapleTree<>(held::get);
+    for (int i = 0; i < 3000; i++) {
+      t.storeRange(i * 7L, i * 7L + 3, "e" + i);
+    }
+    t.storeRange(-5L, -1L, "top");
+    java.util.List<String> before = contents(t);
+    int sizeBefore = t.size();
+    assertThatThrownBy(() -> t.storeRange(100, 99, "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("first=0x64")
+        .hasMessageContaining("last=0x63");
+    assertThatThrownBy(() -> t.insertRange(10, 12, "x"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("EEXIST")
+        .hasMessageContaining("0xa")
+        .hasMessageContaining("[0x7, 0xa]"); // the occupied range it overlaps
+    assertThatThrownBy(() -> t.insertRange(-6L, -1L, "x"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("0xfffffffffffffffb");
+    assertThatThrownBy(() -> t.insertRange(-1L, -2L, "x"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> t.emptyArea(0, 20_000, 100))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("busy")
+        .hasMessageContaining("100");
+    assertThatThrownBy(() -> t.emptyAreaRev(7, 6, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("min=0x7")
+        .hasMessageContaining("max=0x6");
+    MaState<String> mas = t.state(0);
+    assertThatThrownBy(() -> mas.setRange(9, 8))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("first=0x9");
+    held.set(false);
+    assertThatThrownBy(() -> t.storeRange(0, -1L, null)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> t.erase(0)).isInstanceOf(IllegalStateException.class);
+    mas.setRange(0, 3);
+    assertThatThrownBy(() -> mas.store(null)).isInstanceOf(IllegalStateException.class);
+    assertThat(contents(t)).isEqualTo(before);
+    assertThat(t.size()).isEqualTo(sizeBefore);
+    t.validate();
+    assertThat(t.emptyArea(4, 100, 3)).isEqualTo(4L); // reads need no lock
+  }
 }

@@ -50,8 +50,21 @@ import org.junit.jupiter.params.provider.CsvSource;
  * mmap read lock), {@code mapCount()}, {@code vmaLookup}/{@code findVmaPrev}/{@code
  * findVmaIntersection} around the changed range, every VMA's {@code refcnt()} (1: attached, no
  * reader), that no VMA is left write-locked and that {@code mm_lock_seq} is even and moved by one
- * write period. The seed is printed on failure; rerun with {@code -Dvmalock.seed=...}. The number
- * of operations follows {@code vmalock.scale}.
+ * write period, and that the maple tree validates. Top-down {@code mmap(length, flags)} must land
+ * where {@code unmapped_area_topdown} would (highest gap, retried below a {@code VM_GROWSDOWN}
+ * VMA's guard gap), or fail with ENOMEM when nothing fits; {@code mprotect} over a hole must fail
+ * with ENOMEM and change nothing. On every 16th step of the main run, a read reference on one VMA
+ * near the range checks that the operation write-locks exactly the VMAs the kernel would (see
+ * {@code Run.invoke}).
+ *
+ * <p>Further runs: every lock mode and cache mode; two mms sharing one recycling cache while a
+ * reader races the writer ({@code F1}-{@code F4}, {@code I1}); and readers in an always-mapped
+ * region while {@code mprotect} splits and merges it, where {@code lock_next_vma} must never report
+ * a gap ({@code F11}) and {@code vma_start_read_unlocked} never return null ({@code F9}).
+ *
+ * <p>The seed is printed on failure; rerun with {@code -Dvmalock.seed=...}. The number of
+ * operations follows {@code vmalock.scale} (100,000 in the main run by default, 2,000,000 with
+ * {@code large}).
  */
 class AddressSpaceDifferentialTest {
 
@@ -170,8 +183,118 @@ class AddressSpaceDifferentialTest {
     } finally {
       reader.stop = true;
       thread.join(TimeUnit.SECONDS.toMillis(60));
-      a.close();
-      b.close();
+      if (!thread.isAlive()) {
+        a.close(); // a stuck reader would make close() wait for it forever
+        b.close();
+      }
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "split and merge never open a gap: lock_next_vma (F11) and vma_start_read_unlocked (F9)"
+          + " in an always-mapped region")
+  void splitAndMergeNeverOpenAGap() throws Exception {
+    long seed = seed();
+    SplittableRandom rnd = new SplittableRandom(seed);
+    MmStruct mm = MmStruct.builder().taskSize(PAGES * PAGE).build();
+    // [lo, hi) stays mapped throughout: the writer only mprotects inside it, which splits and
+    // merges VMAs (the kernel stores each new range over the old one, so no address is ever
+    // uncovered); outside it, it maps and unmaps to churn the tree and the VMA cache.
+    int lo = 256;
+    int hi = 320;
+    mm.mmap(lo * PAGE, (hi - lo) * PAGE, VM_READ | VM_WRITE);
+    GapReader reader = new GapReader(mm, lo, hi, seed);
+    Thread thread = new Thread(reader, "gap-reader");
+    thread.start();
+    try {
+      int steps = TestSupport.scaled(20_000);
+      for (int i = 0; i < steps && reader.failure == null; i++) {
+        int start = lo + rnd.nextInt(hi - lo);
+        int len = 1 + rnd.nextInt(Math.min(8, hi - start));
+        if (rnd.nextInt(4) == 0) {
+          int out = LOW + rnd.nextInt(lo - LOW - 8);
+          if (rnd.nextBoolean()) {
+            mm.mmap(out * PAGE, (1 + rnd.nextInt(8)) * PAGE, MMAP_FLAGS[rnd.nextInt(6)]);
+          } else {
+            mm.munmap(out * PAGE, (1 + rnd.nextInt(8)) * PAGE);
+          }
+        } else {
+          mm.mprotect(start * PAGE, len * PAGE, 1 + rnd.nextInt(7));
+        }
+      }
+    } finally {
+      reader.stop = true;
+      thread.join(TimeUnit.SECONDS.toMillis(60));
+    }
+    try {
+      assertThat(thread.isAlive()).as("reader stopped").isFalse();
+      if (reader.failure != null) {
+        throw new AssertionError("seed=" + seed + ": " + reader.failure, reader.failure);
+      }
+      assertThat(reader.reads).as("reads completed").isPositive();
+    } finally {
+      if (!thread.isAlive()) {
+        mm.close();
+      }
+    }
+  }
+
+  /** Reads inside an always-mapped region, where no lookup may ever report a gap. */
+  private static final class GapReader implements Runnable {
+    private final MmStruct mm;
+    private final int lo;
+    private final int hi;
+    private final SplittableRandom rnd;
+    volatile boolean stop;
+    volatile Throwable failure;
+    long reads;
+
+    GapReader(MmStruct mm, int lo, int hi, long seed) {
+      this.mm = mm;
+      this.lo = lo;
+      this.hi = hi;
+      this.rnd = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (!stop) {
+          long addr = (lo + rnd.nextInt(hi - lo)) * PAGE + rnd.nextInt((int) PAGE);
+          int how = rnd.nextInt(3);
+          VmArea v;
+          if (how == 0) {
+            v = mm.lockNextVma(addr);
+            check(
+                v != null, () -> "F11: lock_next_vma(" + Long.toHexString(addr) + ") hit the end");
+            check(
+                v.start() <= addr && addr < v.end(),
+                () -> "F11: lock_next_vma(" + Long.toHexString(addr) + ") reported a gap: " + v);
+          } else if (how == 1) {
+            v = mm.vmaStartReadUnlocked(addr);
+            check(
+                v != null,
+                () -> "F9: vma_start_read_unlocked(" + Long.toHexString(addr) + ") returned null");
+            check(v.contains(addr), () -> "F9: " + v + " returned for " + Long.toHexString(addr));
+          } else {
+            v = mm.lockVmaUnderRcu(addr);
+            if (v == null) {
+              continue; // allowed under contention
+            }
+            check(v.contains(addr), () -> "F1: " + v + " returned for " + Long.toHexString(addr));
+          }
+          try {
+            check(v.mm() == mm, () -> "F3: " + v + " belongs to another mm");
+            check(!v.isWriteLocked(), () -> "F4: " + v + " returned write-locked");
+            reads++;
+          } finally {
+            v.endRead();
+          }
+        }
+      } catch (Throwable t) {
+        failure = t;
+      }
     }
   }
 

@@ -24,9 +24,7 @@ class BlockingTest {
 
   @AfterEach
   void tearDown() {
-    if (!mm.isClosed()) {
-      mm.close();
-    }
+    TestSupport.closeIfQuiescent(mm);
   }
 
   @Test
@@ -204,15 +202,18 @@ class BlockingTest {
     TestSupport.awaitWaiting(reader.thread);
     release.countDown();
     reader.join();
-    writer.join();
-    // Either it got the VMA before munmap (then munmap waited for it) or found nothing.
+    // Either it got the VMA before munmap (then munmap waits for our endRead) or found nothing.
+    // Drop the reference before joining the writer, or the writer's munmap never returns.
     Object r = got.get();
     if (r instanceof VmArea vma) {
       assertThat(vma.start()).isEqualTo(A);
+      assertThat(vma.isAttached()).isTrue();
       vma.endRead();
     } else {
       assertThat(r).isNull();
     }
+    writer.join();
+    assertThat(mm.mapCount()).isZero();
   }
 
   @Test

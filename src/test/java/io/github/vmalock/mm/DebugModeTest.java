@@ -17,9 +17,7 @@ class DebugModeTest {
 
   @AfterEach
   void tearDown() {
-    if (!mm.isClosed()) {
-      mm.close();
-    }
+    TestSupport.closeIfQuiescent(mm);
   }
 
   @Test

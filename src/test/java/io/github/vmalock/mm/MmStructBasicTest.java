@@ -16,9 +16,7 @@ class MmStructBasicTest {
 
   @AfterEach
   void tearDown() {
-    if (!mm.isClosed()) {
-      mm.close();
-    }
+    TestSupport.closeIfQuiescent(mm);
   }
 
   @Test

@@ -16,9 +16,7 @@ class MmapLockTest {
 
   @AfterEach
   void tearDown() {
-    if (!mm.isClosed()) {
-      mm.close();
-    }
+    TestSupport.closeIfQuiescent(mm);
   }
 
   @Test

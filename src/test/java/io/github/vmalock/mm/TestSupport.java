@@ -24,6 +24,22 @@ final class TestSupport {
     }
   }
 
+  /**
+   * Closes {@code mm} after a test unless a failed test left it holding locks or read references
+   * (then {@code close()} would wait for them forever and hide the failure behind a hang).
+   */
+  static void closeIfQuiescent(MmStruct mm) {
+    if (mm.isClosed()) {
+      return;
+    }
+    try {
+      mm.assertQuiescent();
+    } catch (IllegalStateException leftOver) {
+      return;
+    }
+    mm.close();
+  }
+
   /** A started thread whose failure is rethrown by {@link Worker#join()}. */
   static final class Worker {
     final Thread thread;

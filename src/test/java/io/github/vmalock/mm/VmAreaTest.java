@@ -19,9 +19,7 @@ class VmAreaTest {
   @AfterEach
   void tearDown() {
     VmArea.setRefcntLimitForTest(VmArea.VM_REFCNT_LIMIT);
-    if (!mm.isClosed()) {
-      mm.close();
-    }
+    TestSupport.closeIfQuiescent(mm);
   }
 
   @Test

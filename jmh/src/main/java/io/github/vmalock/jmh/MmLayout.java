@@ -1,0 +1,127 @@
+package io.github.vmalock.jmh;
+
+import io.github.vmalock.mm.LockMode;
+import io.github.vmalock.mm.MmStruct;
+import io.github.vmalock.mm.VmArea;
+import io.github.vmalock.mm.VmFlags;
+import java.util.SplittableRandom;
+
+/**
+ * The address-space layout every mm benchmark uses, so that their numbers compare: {@code n}
+ * anonymous read-write VMAs of {@link #VMA_LENGTH} bytes, one after the other from {@link #BASE},
+ * with a one-page gap after each (so that {@code vma_merge} cannot merge neighbours), and a far
+ * region {@link #FAR} where writers map and unmap without touching the readers' VMAs.
+ *
+ * <p>The random addresses are generated once per trial from a fixed seed, so every implementation
+ * of a benchmark sees the same addresses in the same order.
+ */
+final class MmLayout {
+  /** A page, as the model's (4 KiB). */
+  static final long PAGE = 4096;
+
+  /** Where the first VMA starts. */
+  static final long BASE = 0x1000_0000L;
+
+  /** Each VMA covers two pages. */
+  static final long VMA_LENGTH = 2 * PAGE;
+
+  /** VMA {@code i} starts at {@code BASE + i * STRIDE}: its two pages, then a one-page gap. */
+  static final long STRIDE = VMA_LENGTH + PAGE;
+
+  /** Far above the last VMA of the largest layout (65,536 x 12 KiB = 768 MiB): 64 GiB. */
+  static final long FAR = 0x10_0000_0000L;
+
+  /** The writers' mapping in the far region: four pages. */
+  static final long FAR_LENGTH = 4 * PAGE;
+
+  /** Read-write anonymous mappings. */
+  static final long FLAGS = VmFlags.VM_READ | VmFlags.VM_WRITE;
+
+  /** How many addresses a lookup benchmark cycles through (a power of two). */
+  static final int ADDRESSES = 1 << 16;
+
+  /** The fixed seed of the address streams. */
+  static final long SEED = 0x5eed_5eedL;
+
+  private MmLayout() {}
+
+  /** The start of VMA {@code i}. */
+  static long vmaStart(int i) {
+    return BASE + i * STRIDE;
+  }
+
+  /**
+   * An mm holding {@code n} VMAs in this layout, with {@code maxMapCount} raised above {@code n}
+   * (the default 65,530 is below the largest layout), and checked: the map count must be {@code n},
+   * or the neighbours merged and every benchmark on it would measure the wrong thing.
+   */
+  static MmStruct populate(int n, LockMode mode) {
+    if (n < 1) {
+      throw new IllegalArgumentException("VMA count must be positive: " + n);
+    }
+    MmStruct mm = MmStruct.builder().maxMapCount(n + 1024).lockMode(mode).build();
+    for (int i = 0; i < n; i++) {
+      mm.mmap(vmaStart(i), VMA_LENGTH, FLAGS);
+    }
+    if (mm.mapCount() != n) {
+      throw new IllegalStateException(
+          "expected " + n + " separate VMAs but the mm has " + mm.mapCount());
+    }
+    return mm;
+  }
+
+  /**
+   * {@link #ADDRESSES} random addresses: each picks a VMA uniformly and then, with probability
+   * {@code gapPercent}/100, a byte in the gap page after it, otherwise a byte inside it.
+   */
+  static long[] addresses(int n, int gapPercent) {
+    if (gapPercent < 0 || gapPercent > 100) {
+      throw new IllegalArgumentException("gap percentage must be in [0, 100]: " + gapPercent);
+    }
+    SplittableRandom rnd = new SplittableRandom(SEED);
+    long[] addrs = new long[ADDRESSES];
+    for (int k = 0; k < addrs.length; k++) {
+      long start = vmaStart(rnd.nextInt(n));
+      addrs[k] =
+          rnd.nextInt(100) < gapPercent
+              ? start + VMA_LENGTH + rnd.nextLong(PAGE)
+              : start + rnd.nextLong(VMA_LENGTH);
+    }
+    return addrs;
+  }
+
+  /** Whether {@code addr} lies inside a VMA of the layout (not in a gap), for self-checks. */
+  static boolean mapped(int n, long addr) {
+    long off = addr - BASE;
+    return off >= 0 && off / STRIDE < n && off % STRIDE < VMA_LENGTH;
+  }
+
+  /** The start of the layout's VMA containing {@code addr}, or -1 in a gap. */
+  static long expectedStart(int n, long addr) {
+    return mapped(n, addr) ? addr - (addr - BASE) % STRIDE : -1;
+  }
+
+  /**
+   * Checks one lookup's answer against the layout.
+   *
+   * @throws IllegalStateException naming the address when the answer is wrong
+   */
+  static void check(String what, int n, long addr, long foundStart) {
+    long expected = expectedStart(n, addr);
+    if (foundStart != expected) {
+      throw new IllegalStateException(
+          what
+              + " at 0x"
+              + Long.toHexString(addr)
+              + " found start "
+              + foundStart
+              + ", expected "
+              + expected);
+    }
+  }
+
+  /** The start of a VMA found by a lookup, or -1 for none. */
+  static long startOf(VmArea vma) {
+    return vma == null ? -1 : vma.start();
+  }
+}
