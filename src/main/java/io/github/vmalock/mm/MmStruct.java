@@ -705,15 +705,17 @@ public final class MmStruct implements AutoCloseable {
     if (lockMode == LockMode.MMAP_LOCK_ONLY) {
       return null;
     }
+    // The thread's RCU handle: one ThreadLocal lookup per call, not one per lock and unlock.
+    Rcu.Reader rd = rcu.reader();
     for (; ; ) {
-      rcu.readLock();
+      rd.lock();
       VmArea vma = mmMt.load(addr);
       if (vma == null) {
-        rcu.readUnlock();
+        rd.unlock();
         statAbort.increment();
         return null;
       }
-      vma = vmaStartRead(vma);
+      vma = vmaStartRead(vma, rd);
       if (vma == EAGAIN) {
         // Detached under us: the area was replaced; walk again.
         statMiss.increment();
@@ -724,7 +726,7 @@ public final class MmStruct implements AutoCloseable {
         return null;
       }
       // Stable from here: locked, and not isolated when we locked it.
-      rcu.readUnlock();
+      rd.unlock();
       if (addr < vma.vmStart || addr >= vma.vmEnd) {
         if (variant != ProtocolVariant.NO_RANGE_RECHECK) {
           vma.refcountPut(this);
@@ -748,28 +750,33 @@ public final class MmStruct implements AutoCloseable {
    * @return {@code vma} read-locked, null (could not lock), or {@link #EAGAIN} (detached)
    */
   VmArea vmaStartRead(VmArea vma) {
+    return vmaStartRead(vma, rcu.reader());
+  }
+
+  /** {@link #vmaStartRead(VmArea)} with the calling thread's RCU handle already looked up. */
+  private VmArea vmaStartRead(VmArea vma, Rcu.Reader rd) {
     // 2a. Cheap early check; a race may give a false "locked", which is allowed.
     if (vma.lockSeq() == mmLockSeq.readOnce() && variant != ProtocolVariant.NO_SEQ_RECHECK) {
-      rcu.readUnlock();
+      rd.unlock();
       return null;
     }
     // 2b. Limited acquire increment; the limit is below the flag, so a writer refuses us too.
     int old = vma.tryIncrementForRead();
     if (!Refcount.admitted(old, VmArea.refcntLimit)) {
-      rcu.readUnlock();
+      rd.unlock();
       return old == 0 ? EAGAIN : null;
     }
     // 2c. Recycled for another mm: drop the reference, waking that mm's writer if needed.
     MmStruct owner = vma.vmMm;
     if (owner != this && variant != ProtocolVariant.NO_MM_RECHECK) {
-      rcu.readUnlock();
+      rd.unlock();
       vma.refcountPut(owner);
       return null;
     }
     // 2d. Acquire re-check; pairs with the release in vma_end_write_all().
     if (vma.lockSeq() == mmLockSeq.readAcquire() && variant != ProtocolVariant.NO_SEQ_RECHECK) {
       vma.refcountPut(this);
-      rcu.readUnlock();
+      rd.unlock();
       return null;
     }
     return vma;
@@ -933,17 +940,18 @@ public final class MmStruct implements AutoCloseable {
           "lock_next_vma needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
     }
     mightSleep("lock_next_vma");
-    rcu.readLock();
+    Rcu.Reader rd = rcu.reader();
+    rd.lock();
     for (; ; ) {
       long seq = mmLockSeq.tryBegin();
       VmArea vma = mmMt.state(fromAddr).find(-1L);
       if (vma == null) {
-        rcu.readUnlock();
+        rd.unlock();
         return null;
       }
-      vma = vmaStartRead(vma);
+      vma = vmaStartRead(vma, rd);
       if (vma == EAGAIN) {
-        rcu.readLock();
+        rd.lock();
         continue;
       }
       if (vma == null) {
@@ -951,19 +959,19 @@ public final class MmStruct implements AutoCloseable {
       }
       if (fromAddr >= vma.vmEnd) {
         // Shrunk or recycled behind the scan position.
-        rcu.readUnlock();
+        rd.unlock();
         vma.refcountPut(this);
         return lockNextVmaUnderMmapLock(fromAddr);
       }
       if (fromAddr < vma.vmStart && (seq < 0 || mmLockSeq.retry(seq))) {
         // A writer may have removed or shrunk what came before: check nothing precedes it now.
         if (mmMt.state(fromAddr).find(-1L) != vma) {
-          rcu.readUnlock();
+          rd.unlock();
           vma.refcountPut(this);
           return lockNextVmaUnderMmapLock(fromAddr);
         }
       }
-      rcu.readUnlock();
+      rd.unlock();
       if (debug) {
         tracker.acquired(vma, LOCK_VMA_READ);
       }

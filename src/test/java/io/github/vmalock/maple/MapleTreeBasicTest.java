@@ -238,4 +238,42 @@ class MapleTreeBasicTest {
     t.validate();
     assertThat(t.emptyArea(4, 100, 3)).isEqualTo(4L); // reads need no lock
   }
+
+  @Test
+  @DisplayName(
+      "a write marks exactly the nodes it replaced dead (mte_set_node_dead), reuses the rest")
+  void writeMarksReplacedNodesDead() {
+    MapleTree<Integer> t = new MapleTree<>();
+    for (int i = 0; i < 2000; i++) {
+      t.storeRange(i * 10L, i * 10L + 4, i);
+    }
+    MapleTree.Node oldRoot = t.rootAcquire();
+    assertThat(oldRoot.leaf).isFalse();
+    MapleTree.Node firstChild = (MapleTree.Node) oldRoot.slots[0];
+    MapleTree.Node lastChild = (MapleTree.Node) oldRoot.slots[oldRoot.end];
+    // A store inside the last child: the root and that child's path die, the first child lives on.
+    t.storeRange(19_990, 19_990, -1);
+    assertThat(MapleTree.isDead(oldRoot)).isTrue();
+    assertThat(MapleTree.isDead(lastChild)).isTrue();
+    assertThat(MapleTree.isDead(firstChild)).isFalse();
+    assertThat(t.rootAcquire().slots[0]).isSameAs(firstChild);
+    // A store spanning everything drops every subtree: all of them are marked dead.
+    MapleTree.Node root2 = t.rootAcquire();
+    java.util.List<MapleTree.Node> all = new java.util.ArrayList<>();
+    java.util.ArrayDeque<MapleTree.Node> todo =
+        new java.util.ArrayDeque<>(java.util.List.of(root2));
+    while (!todo.isEmpty()) {
+      MapleTree.Node n = todo.pop();
+      all.add(n);
+      if (!n.leaf) {
+        for (int i = 0; i <= n.end; i++) {
+          todo.push((MapleTree.Node) n.slots[i]);
+        }
+      }
+    }
+    t.storeRange(0, -1L, null);
+    assertThat(all).allMatch(MapleTree::isDead);
+    assertThat(MapleTree.isDead(t.rootAcquire())).isFalse();
+    t.validate();
+  }
 }

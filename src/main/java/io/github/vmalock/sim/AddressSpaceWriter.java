@@ -1,0 +1,86 @@
+package io.github.vmalock.sim;
+
+import io.github.vmalock.mm.MmStruct;
+import java.util.SplittableRandom;
+
+/**
+ * The writers: {@code mmap(MAP_FIXED)}, {@code munmap()} and {@code mprotect()} churn inside the
+ * layout's anonymous and TCP slots (never the text slots, never the holes between slots). Each call
+ * is one {@link MmStruct} address-space operation, which takes the mmap write lock itself and
+ * write-locks every VMA it changes (waiting for that VMA's readers), as the syscall does.
+ *
+ * <p>The ranges are random runs of 1 to 4 pages inside one slot, so VMAs get split, re-merged,
+ * shrunk, re-created and (with {@code mprotect}) split by flags, over and over; the writer's time
+ * per call (waiting for the mmap lock and for readers included) is the report's writer wait time.
+ */
+public final class AddressSpaceWriter implements KernelCaller {
+  /** Which operation. */
+  public enum Op {
+    /** {@code mmap(addr, len, prot, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS)}. */
+    MMAP,
+    /** {@code munmap(addr, len)}. */
+    MUNMAP,
+    /** {@code mprotect(addr, len, PROT_READ [| PROT_WRITE])}. */
+    MPROTECT
+  }
+
+  private final SimContext ctx;
+  private final MmStruct mm;
+  private final Op op;
+
+  /**
+   * Creates a writer.
+   *
+   * @param ctx the run's context
+   * @param op the operation it performs
+   */
+  public AddressSpaceWriter(SimContext ctx, Op op) {
+    this.ctx = ctx;
+    this.mm = ctx.mm();
+    this.op = op;
+  }
+
+  @Override
+  public String name() {
+    return switch (op) {
+      case MMAP -> CallerKind.MMAP.label();
+      case MUNMAP -> CallerKind.MUNMAP.label();
+      case MPROTECT -> CallerKind.MPROTECT.label();
+    };
+  }
+
+  @Override
+  public Outcome call(SplittableRandom rnd) {
+    AddressLayout layout = ctx.layout();
+    int slot =
+        op == Op.MPROTECT
+            ? layout.pickSlot(rnd, AddressLayout.Kind.ANON)
+            : layout.pickChurnedSlot(rnd);
+    int pages = 1 + rnd.nextInt(4);
+    int first = rnd.nextInt(AddressLayout.SLOT_PAGES - pages + 1);
+    long addr = layout.slotStart(slot) + first * AddressLayout.PAGE;
+    long len = pages * AddressLayout.PAGE;
+    switch (op) {
+      case MMAP -> mm.mmap(addr, len, AddressLayout.flags(slot));
+      case MUNMAP -> {
+        mm.munmap(addr, len);
+        for (long a = addr; a < addr + len; a += AddressLayout.PAGE) {
+          ctx.pages().clear(a); // the pages went with the VMA
+        }
+      }
+      case MPROTECT -> {
+        long prot =
+            rnd.nextBoolean() ? AddressLayout.ANON_FLAGS : io.github.vmalock.mm.VmFlags.VM_READ;
+        try {
+          mm.mprotect(addr, len, prot);
+        } catch (IllegalStateException e) {
+          if (e.getMessage() != null && e.getMessage().contains("ENOMEM")) {
+            return Outcome.WRITE_ENOMEM; // a hole in the range: nothing changed
+          }
+          throw e;
+        }
+      }
+    }
+    return Outcome.WRITE_DONE;
+  }
+}

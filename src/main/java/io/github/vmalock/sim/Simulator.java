@@ -1,0 +1,508 @@
+package io.github.vmalock.sim;
+
+import io.github.vmalock.mm.LockMode;
+import io.github.vmalock.mm.MmStruct;
+import io.github.vmalock.mm.VmArea;
+import io.github.vmalock.mm.VmAreaCache;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The workload runner: builds an mm for the workload's world, maps the layout, starts the reader
+ * and writer threads, and collects the report.
+ *
+ * <p>Each thread keeps its own counters and histograms (no shared hot counter), merged after the
+ * run. After every call a thread checks it holds no {@code mmap_lock} (and, in debug mode, no VMA
+ * read reference, through {@link MmStruct#assertNoLocksHeld()}); a lock still held is a leak, and a
+ * leaked {@code mmap_lock} is released so that the run can go on. An exception thrown by a call is
+ * an invariant violation. At the end the runner checks the mm is quiescent (every VMA's reference
+ * count back to 1, {@code mmap_lock} free). A thread that does not finish within the workload's
+ * stuck timeout after the expected end (a writer waiting forever for a leaked VMA reference) is
+ * reported as a violation with its stack, and left behind as a daemon thread.
+ *
+ * <p><b>Implementation notes.</b> Each worker's counters and histograms are confined to its thread
+ * while it runs; the runner reads them only after {@link Thread#join} has returned, which orders
+ * every write of the worker before the read (no other synchronisation needed). The stop flags
+ * ({@code stop}, {@code readersDone}) are volatile: the runner's write is seen by the workers' next
+ * check, so a worker finishes at most one call after it. The progress counter is published with
+ * {@code lazySet} (a release store, no fence on the hot path) and read with a volatile load by the
+ * progress listener, which only needs an approximate, monotonic count. The start latch releases
+ * every worker at once, after the layout is mapped and all threads exist. Violations and leaks go
+ * to {@link Violations}, whose counters are atomics: they are rare, so a shared counter costs
+ * nothing measurable there.
+ */
+public final class Simulator {
+
+  /** Receives progress of a timed run, about five times a second, from the runner's thread. */
+  @FunctionalInterface
+  public interface ProgressListener {
+    /**
+     * Reports progress.
+     *
+     * @param world the world running
+     * @param elapsedNanos time since the start
+     * @param totalNanos the run's length
+     * @param ops operations done so far, all threads
+     */
+    void progress(World world, long elapsedNanos, long totalNanos, long ops);
+  }
+
+  private Simulator() {}
+
+  /**
+   * Runs a workload.
+   *
+   * @param workload what to run
+   * @return the report
+   */
+  public static RunResult run(Workload workload) {
+    return run(workload, null);
+  }
+
+  /**
+   * Runs a workload. Context: blocks the calling thread for the run's duration.
+   *
+   * @param workload what to run
+   * @param progress receives progress of a timed run, or null
+   * @return the report
+   */
+  public static RunResult run(Workload workload, ProgressListener progress) {
+    World world = workload.world();
+    // One cache per run (immediate reuse): runs do not share objects, the neighbour mm does.
+    VmAreaCache cache = new VmAreaCache();
+    MmStruct mm =
+        MmStruct.builder()
+            .cache(cache)
+            .lockMode(world.lockMode())
+            .variant(workload.variant())
+            .debug(workload.debug())
+            .build();
+    AddressLayout layout = new AddressLayout(workload.vmas());
+    layout.populate(mm);
+    SimContext ctx = SimContext.of(mm, world, layout);
+    SimContext neighbour = null;
+    if (workload.neighbourWriters() > 0) {
+      MmStruct other = MmStruct.builder().cache(cache).lockMode(world.lockMode()).build();
+      layout.populate(other);
+      neighbour = new SimContext(other, world, layout, new PageTable(layout), ctx.violations());
+    }
+    BinderAlloc alloc = new BinderAlloc();
+
+    Map<CallerKind, KernelCaller> callers = new EnumMap<>(CallerKind.class);
+    for (CallerKind k : workload.mix().keySet()) {
+      callers.put(k, k.create(ctx, alloc, workload.retryRate()));
+    }
+    Picker readerPicker = new Picker(workload.mix(), false);
+    Picker writerPicker = new Picker(workload.mix(), true);
+
+    List<Worker> workers = new ArrayList<>();
+    List<Worker> neighbours = new ArrayList<>();
+    CountDownLatch start = new CountDownLatch(1);
+    Run run = new Run(workload, ctx, callers, start);
+    for (int i = 0; i < workload.threads(); i++) {
+      workers.add(new Worker(run, i, readerPicker, false));
+    }
+    for (int i = 0; i < workload.writers(); i++) {
+      workers.add(new Worker(run, workload.threads() + i, writerPicker, true));
+    }
+    if (neighbour != null) {
+      Map<CallerKind, Integer> churn = new EnumMap<>(CallerKind.class);
+      churn.put(CallerKind.MMAP, 1);
+      churn.put(CallerKind.MUNMAP, 1);
+      Map<CallerKind, KernelCaller> nc = new EnumMap<>(CallerKind.class);
+      nc.put(CallerKind.MMAP, CallerKind.MMAP.create(neighbour, alloc, 0));
+      nc.put(CallerKind.MUNMAP, CallerKind.MUNMAP.create(neighbour, alloc, 0));
+      Run nrun = new Run(workload, neighbour, nc, start);
+      nrun.neighbourOf = run;
+      int base = workload.threads() + workload.writers();
+      for (int i = 0; i < workload.neighbourWriters(); i++) {
+        neighbours.add(new Worker(nrun, base + i, new Picker(churn, true), true));
+      }
+    }
+    for (Worker w : workers) {
+      w.thread.start();
+    }
+    for (Worker w : neighbours) {
+      w.thread.start();
+    }
+    long t0 = System.nanoTime();
+    start.countDown();
+    long total = workload.timed() ? workload.duration().toNanos() : 0;
+    if (workload.timed()) {
+      long deadline = t0 + total;
+      for (long now = System.nanoTime(); now < deadline; now = System.nanoTime()) {
+        sleepNanos(Math.min(deadline - now, 200_000_000L));
+        if (progress != null) {
+          progress.progress(
+              world, Math.min(System.nanoTime() - t0, total), total, opsSoFar(workers));
+        }
+      }
+      run.stop = true;
+    }
+    long joinDeadline = System.nanoTime() + workload.stuckTimeout().toNanos();
+    if (!workload.timed()) {
+      joinDeadline += TimeUnit.MINUTES.toNanos(10);
+    }
+    boolean stuck = false;
+    for (Worker w : workers) {
+      if (!w.writer && !join(w.thread, joinDeadline)) {
+        stuck = true;
+      }
+    }
+    run.readersDone = true;
+    for (Worker w : workers) {
+      if (w.writer && !join(w.thread, joinDeadline)) {
+        stuck = true;
+      }
+    }
+    run.stop = true; // the neighbour's writers stop with this mm's threads
+    for (Worker w : neighbours) {
+      if (!join(w.thread, joinDeadline)) {
+        stuck = true;
+      }
+    }
+    long elapsed = System.nanoTime() - t0;
+    if (stuck) {
+      run.stop = true;
+      List<Worker> all = new ArrayList<>(workers);
+      all.addAll(neighbours);
+      for (Worker w : all) {
+        if (w.thread.isAlive()) {
+          ctx.violations()
+              .violation(w.thread.getName(), "stuck after the run: " + stackOf(w.thread));
+        }
+      }
+    }
+    boolean quiescent = !stuck && checkQuiescent(ctx);
+    int mapCount = mm.mapCount();
+    List<CallerResult> results = merge(workers, callers);
+    RunResult r =
+        new RunResult(
+            workload,
+            workload.timed() ? Math.min(elapsed, Math.max(total, 1)) : elapsed,
+            results,
+            mm.vmaLockStats(),
+            ctx.violations().violationCount(),
+            ctx.violations().violationSamples(),
+            ctx.violations().leakCount(),
+            ctx.violations().leakSamples(),
+            mapCount);
+    if (quiescent) {
+      mm.close(); // exit_mmap: would wait forever on a VMA with a leaked read reference
+    }
+    if (neighbour != null && !stuck) {
+      neighbour.mm().close();
+    }
+    return r;
+  }
+
+  private static long opsSoFar(List<Worker> workers) {
+    long n = 0;
+    for (Worker w : workers) {
+      n += w.done.get();
+    }
+    return n;
+  }
+
+  private static void sleepNanos(long nanos) {
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static boolean join(Thread t, long deadlineNanos) {
+    try {
+      long left = deadlineNanos - System.nanoTime();
+      if (left > 0) {
+        TimeUnit.NANOSECONDS.timedJoin(t, left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !t.isAlive();
+  }
+
+  private static String stackOf(Thread t) {
+    StringBuilder sb = new StringBuilder();
+    StackTraceElement[] st = t.getStackTrace();
+    for (int i = 0; i < Math.min(st.length, 6); i++) {
+      sb.append(i == 0 ? "" : " <- ")
+          .append(st[i].getClassName())
+          .append('.')
+          .append(st[i].getMethodName());
+    }
+    return sb.toString();
+  }
+
+  /** End of run: every VMA back to one reference, {@code mmap_lock} free; true if so. */
+  private static boolean checkQuiescent(SimContext ctx) {
+    MmStruct mm = ctx.mm();
+    long before = ctx.violations().leakCount();
+    if (ctx.world().lockMode() == LockMode.PER_VMA) {
+      for (VmArea v : AddressLayout.vmas(mm)) {
+        int ref = v.refcnt();
+        if (ref != 1) {
+          ctx.violations()
+              .leak(
+                  "end of run",
+                  "VMA "
+                      + SimContext.hex(v.start())
+                      + "-"
+                      + SimContext.hex(v.end())
+                      + " has vm_refcnt "
+                      + ref
+                      + " (leaked read reference)");
+        }
+      }
+    }
+    try {
+      mm.assertQuiescent();
+    } catch (IllegalStateException e) {
+      if (ctx.violations().leakCount() == before) {
+        ctx.violations().leak("end of run", "assertQuiescent: " + e.getMessage());
+      }
+    }
+    return ctx.violations().leakCount() == before;
+  }
+
+  private static List<CallerResult> merge(
+      List<Worker> workers, Map<CallerKind, KernelCaller> callers) {
+    List<CallerResult> out = new ArrayList<>();
+    for (Map.Entry<CallerKind, KernelCaller> e : callers.entrySet()) {
+      CallerKind k = e.getKey();
+      Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
+      Histogram h = new Histogram(2);
+      for (Worker w : workers) {
+        Worker.Stats s = w.stats.get(k);
+        if (s == null) {
+          continue;
+        }
+        for (Outcome o : Outcome.values()) {
+          long c = s.outcomes[o.ordinal()];
+          if (c != 0) {
+            outcomes.merge(o, c, Long::sum);
+          }
+        }
+        h.add(s.latency);
+      }
+      out.add(new CallerResult(k, outcomes, e.getValue().retries(), h));
+    }
+    return out;
+  }
+
+  /** Weighted choice among the reader or the writer callers of a mix. */
+  static final class Picker {
+    final CallerKind[] kinds;
+    final int[] cumulative;
+    final int total;
+
+    Picker(Map<CallerKind, Integer> mix, boolean writers) {
+      List<CallerKind> ks = new ArrayList<>();
+      List<Integer> cs = new ArrayList<>();
+      int sum = 0;
+      for (Map.Entry<CallerKind, Integer> e : mix.entrySet()) {
+        if (e.getKey().isWriter() == writers) {
+          sum += e.getValue();
+          ks.add(e.getKey());
+          cs.add(sum);
+        }
+      }
+      kinds = ks.toArray(new CallerKind[0]);
+      cumulative = new int[cs.size()];
+      for (int i = 0; i < cumulative.length; i++) {
+        cumulative[i] = cs.get(i);
+      }
+      total = sum;
+    }
+
+    CallerKind pick(SplittableRandom rnd) {
+      if (kinds.length == 1) {
+        return kinds[0];
+      }
+      int r = rnd.nextInt(total);
+      for (int i = 0; i < cumulative.length; i++) {
+        if (r < cumulative[i]) {
+          return kinds[i];
+        }
+      }
+      return kinds[kinds.length - 1];
+    }
+  }
+
+  /** State shared by the threads of one run. */
+  static final class Run {
+    final Workload workload;
+    final SimContext ctx;
+    final Map<CallerKind, KernelCaller> callers;
+    final CountDownLatch start;
+    volatile boolean stop;
+    volatile boolean readersDone;
+
+    /** For the neighbour mm's writers: the run whose end they follow, else null. */
+    Run neighbourOf;
+
+    boolean stopped() {
+      return stop || (neighbourOf != null && neighbourOf.stop);
+    }
+
+    Run(
+        Workload workload,
+        SimContext ctx,
+        Map<CallerKind, KernelCaller> callers,
+        CountDownLatch start) {
+      this.workload = workload;
+      this.ctx = ctx;
+      this.callers = callers;
+      this.start = start;
+    }
+  }
+
+  /**
+   * The seed of thread {@code index}'s operation sequence: the workload seed mixed with the index
+   * (SplitMix64's finaliser), so threads get independent sequences that depend only on both.
+   *
+   * @param seed the workload seed
+   * @param index the thread index (readers first, then writers)
+   * @return the thread's seed
+   */
+  public static long threadSeed(long seed, int index) {
+    long z = seed + 0x9E3779B97F4A7C15L * (index + 1);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** One simulated task. */
+  static final class Worker implements Runnable {
+    final Run run;
+    final int index;
+    final Picker picker;
+    final boolean writer;
+    final Thread thread;
+    final AtomicLong done = new AtomicLong();
+    final Map<CallerKind, Stats> stats = new EnumMap<>(CallerKind.class);
+
+    static final class Stats {
+      final long[] outcomes = new long[Outcome.values().length];
+      final Histogram latency = new Histogram(2);
+    }
+
+    Worker(Run run, int index, Picker picker, boolean writer) {
+      this.run = run;
+      this.index = index;
+      this.picker = picker;
+      this.writer = writer;
+      for (CallerKind k : picker.kinds) {
+        stats.put(k, new Stats());
+      }
+      this.thread = new Thread(this, (writer ? "sim-writer-" : "sim-reader-") + index);
+      this.thread.setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      SplittableRandom rnd = new SplittableRandom(threadSeed(run.workload.seed(), index));
+      MmStruct mm = run.ctx.mm();
+      Violations violations = run.ctx.violations();
+      boolean debug = run.workload.debug();
+      long limit = run.workload.opsPerThread();
+      boolean counted = limit > 0;
+      Stats[] byKind = new Stats[CallerKind.values().length];
+      KernelCaller[] callerByKind = new KernelCaller[byKind.length];
+      for (CallerKind k : picker.kinds) {
+        byKind[k.ordinal()] = stats.get(k);
+        callerByKind[k.ordinal()] = run.callers.get(k);
+      }
+      try {
+        run.start.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      ReentrantReadWriteLock mmapLock = mm.mmapLock();
+      String lastLeak = null;
+      for (long i = 0; ; i++) {
+        if (run.stopped()) {
+          break;
+        }
+        // The neighbour mm's writers run until the main run stops (stopped() above).
+        if (counted && run.neighbourOf == null) {
+          if (writer
+              ? (run.readersDone || (run.workload.threads() == 0 && i >= limit))
+              : i >= limit) {
+            break;
+          }
+        }
+        CallerKind k = picker.pick(rnd);
+        KernelCaller caller = callerByKind[k.ordinal()];
+        Outcome o;
+        long t0 = System.nanoTime();
+        try {
+          o = caller.call(rnd);
+        } catch (RuntimeException | Error e) {
+          o = Outcome.ERROR;
+          violations.violation(caller.name(), e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        long dt = System.nanoTime() - t0;
+        Stats s = byKind[k.ordinal()];
+        s.outcomes[o.ordinal()]++;
+        s.latency.recordValue(Math.max(dt, 0));
+        lastLeak = checkNothingHeld(mm, mmapLock, caller.name(), violations, debug, lastLeak);
+        done.lazySet(i + 1);
+      }
+    }
+
+    /**
+     * Reports a lock the thread still holds after a call. A VMA read reference cannot be given back
+     * by the runner, so it stays held: it is reported again only when what the thread holds
+     * changes. Returns the last reported description.
+     */
+    private static String checkNothingHeld(
+        MmStruct mm,
+        ReentrantReadWriteLock lock,
+        String who,
+        Violations v,
+        boolean debug,
+        String lastLeak) {
+      int reads = lock.getReadHoldCount();
+      if (reads > 0 || lock.isWriteLockedByCurrentThread()) {
+        v.leak(
+            who,
+            "returned holding mmap_lock (read holds "
+                + reads
+                + ", write "
+                + lock.isWriteLockedByCurrentThread()
+                + ")");
+        for (int r = 0; r < reads; r++) {
+          mm.mmapReadUnlock();
+        }
+        if (lock.isWriteLockedByCurrentThread()) {
+          mm.mmapWriteUnlock();
+        }
+        return lastLeak;
+      }
+      if (debug) {
+        try {
+          mm.assertNoLocksHeld();
+        } catch (IllegalStateException e) {
+          String held = e.getMessage();
+          if (!held.equals(lastLeak)) {
+            v.leak(who, "returned holding a lock: " + held);
+          }
+          return held;
+        }
+      }
+      return null;
+    }
+  }
+}
