@@ -1,0 +1,116 @@
+package io.github.vmalock;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The layer rules of {@code design.md}, checked on the compiled main classes: each layer depends
+ * only on layers below it, {@code sim} > {@code mm} > {@code maple} > {@code rcu} > {@code
+ * locking}. The core packages use nothing outside the JDK (the library has no non-optional runtime
+ * dependency; the simulator's optional libraries stay in {@code sim}).
+ */
+@AnalyzeClasses(
+    packages = "io.github.vmalock",
+    importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+  private static final String SIM = "io.github.vmalock.sim..";
+  private static final String MM = "io.github.vmalock.mm..";
+  private static final String MAPLE = "io.github.vmalock.maple..";
+  private static final String RCU = "io.github.vmalock.rcu..";
+  private static final String LOCKING = "io.github.vmalock.locking..";
+
+  /** The whole order at once; the rules below say the same thing one edge at a time. */
+  @ArchTest
+  static final ArchRule LAYERS =
+      layeredArchitecture()
+          .consideringOnlyDependenciesInLayers()
+          .withOptionalLayers(true)
+          .layer("sim")
+          .definedBy(SIM)
+          .layer("mm")
+          .definedBy(MM)
+          .layer("maple")
+          .definedBy(MAPLE)
+          .layer("rcu")
+          .definedBy(RCU)
+          .layer("locking")
+          .definedBy(LOCKING)
+          .whereLayer("sim")
+          .mayNotBeAccessedByAnyLayer()
+          .whereLayer("mm")
+          .mayOnlyBeAccessedByLayers("sim")
+          .whereLayer("maple")
+          .mayOnlyBeAccessedByLayers("mm", "sim")
+          .whereLayer("rcu")
+          .mayOnlyBeAccessedByLayers("maple", "mm", "sim")
+          .whereLayer("locking")
+          .mayOnlyBeAccessedByLayers("rcu", "maple", "mm", "sim");
+
+  @ArchTest
+  static final ArchRule MAPLE_LOCKING_RCU_DO_NOT_DEPEND_ON_MM =
+      noClasses()
+          .that()
+          .resideInAnyPackage(MAPLE, LOCKING, RCU)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(MM, SIM)
+          .allowEmptyShould(true);
+
+  @ArchTest
+  static final ArchRule MM_DOES_NOT_DEPEND_ON_SIM =
+      noClasses()
+          .that()
+          .resideInAPackage(MM)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(SIM)
+          .allowEmptyShould(true);
+
+  @ArchTest
+  static final ArchRule MAPLE_DOES_NOT_KNOW_VMAS =
+      noClasses()
+          .that()
+          .resideInAPackage(MAPLE)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(MM, SIM)
+          .allowEmptyShould(true);
+
+  @ArchTest
+  static final ArchRule RCU_SITS_ON_LOCKING_ONLY =
+      noClasses()
+          .that()
+          .resideInAPackage(RCU)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(MAPLE, MM, SIM)
+          .allowEmptyShould(true);
+
+  @ArchTest
+  static final ArchRule LOCKING_IS_THE_BOTTOM =
+      noClasses()
+          .that()
+          .resideInAPackage(LOCKING)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(RCU, MAPLE, MM, SIM)
+          .allowEmptyShould(true);
+
+  /** The core library has no runtime dependency: only the JDK and the library itself. */
+  @ArchTest
+  static final ArchRule CORE_USES_ONLY_THE_JDK =
+      classes()
+          .that()
+          .resideInAnyPackage(MM, MAPLE, RCU, LOCKING)
+          .should()
+          .onlyDependOnClassesThat()
+          .resideInAnyPackage("java..", "io.github.vmalock..", "")
+          .allowEmptyShould(true);
+}
