@@ -52,6 +52,12 @@ class ReaderWriterStressTest {
         new TestSupport.Worker(
             "writer",
             () -> {
+              // Let the reader get in while the whole range is still mapped, so that the
+              // "it read something" check below does not depend on how threads are scheduled.
+              long deadline = System.nanoTime() + 60_000_000_000L;
+              while (held.get() < 100 && System.nanoTime() < deadline) {
+                Thread.yield();
+              }
               SplittableRandom rnd = new SplittableRandom(11);
               for (int i = 0; i < writerOps; i++) {
                 long p = rnd.nextInt(PAGES);
