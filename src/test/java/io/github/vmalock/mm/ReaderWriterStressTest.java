@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class ReaderWriterStressTest {
               // "it read something" check below does not depend on how threads are scheduled.
               long deadline = System.nanoTime() + 60_000_000_000L;
               while (held.get() < 100 && System.nanoTime() < deadline) {
-                Thread.yield();
+                LockSupport.parkNanos(100_000L);
               }
               SplittableRandom rnd = new SplittableRandom(11);
               for (int i = 0; i < writerOps; i++) {
