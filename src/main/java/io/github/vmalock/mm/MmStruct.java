@@ -6,8 +6,6 @@ import io.github.vmalock.locking.Refcount;
 import io.github.vmalock.locking.SeqCount;
 import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.rcu.Rcu;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -18,6 +16,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link #lockVmaUnderRcu(long)}, the series' {@link #vmaStartReadUnlocked(long)}, and the
  * address-space operations {@link #mmap(long, long, long)}, {@link #munmap(long, long)} and {@link
  * #mprotect(long, long, long)} with VMA split and merge.
+ *
+ * <p>The source is split as the kernel's: this class holds what {@code mm_struct}, {@code
+ * include/linux/mmap_lock.h} and {@code mm/mmap_lock.c} hold (the state, the mmap lock and {@code
+ * mm_lock_seq}, the per-VMA read-lock paths, {@code lock_mm_and_find_vma}), plus statistics and
+ * debug mode. The address-space operations are implemented in two package-private classes its
+ * public methods delegate to: {@code MmapOps} ({@code mm/mmap.c}, {@code mm/mprotect.c}: argument
+ * checks, locking, address choice, {@code find_vma}, {@code expand_downwards}, {@code
+ * do_mprotect_pkey}) and {@code VmaOps} ({@code mm/vma.c}: split, merge, {@code mmap_region},
+ * {@code do_vmi_munmap}, {@code vma_modify_flags}, {@code map_count} accounting).
  *
  * <h2>Implementation notes</h2>
  *
@@ -87,7 +94,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * period to end), publish each change in the tree with one store, then detach removed VMAs (waiting
  * for transient readers) and free them to the cache, where they may be reused at once. A {@code
  * MAP_FIXED} mapping stores the new VMA over the old ones before detaching them, so a reader never
- * sees a gap there.
+ * sees a gap there. The steps, and what each relies on, are in the notes of {@code VmaOps} and
+ * {@code MmapOps}.
  *
  * <p><b>Known weak points.</b> The mmap lock is owner-checked: {@code mmap_read_unlock_non_owner}
  * is not modelled. Map-count limits are checked against the final count of an operation (the kernel
@@ -140,8 +148,10 @@ public final class MmStruct implements AutoCloseable {
   private final long taskSize;
   private final String name;
 
-  private volatile int mapCount;
-  private volatile boolean closed;
+  // map_count and the closed flag are written only under the mmap write lock, by VmaOps and
+  // MmapOps; volatile so that mapCount() and isClosed() are fresh lock-free snapshots.
+  volatile int mapCount;
+  volatile boolean closed;
 
   private final LongAdder statSuccess = new LongAdder();
   private final LongAdder statAbort = new LongAdder();
@@ -668,7 +678,7 @@ public final class MmStruct implements AutoCloseable {
     }
   }
 
-  private void checkNotHoldingMmapLock(String what) {
+  void checkNotHoldingMmapLock(String what) {
     if (mmapLock.isWriteLockedByCurrentThread() || mmapLock.getReadHoldCount() > 0) {
       throw new IllegalStateException(
           what
@@ -1019,7 +1029,7 @@ public final class MmStruct implements AutoCloseable {
     if (!mmapReadTrylock()) {
       mmapReadLock();
     }
-    VmArea vma = findVmaLocked(addr);
+    VmArea vma = MmapOps.findVma(this, addr);
     if (vma != null && vma.vmStart <= addr) {
       return vma;
     }
@@ -1032,12 +1042,13 @@ public final class MmStruct implements AutoCloseable {
     mmapWriteLock();
     boolean ok = false;
     try {
-      vma = findVmaLocked(addr);
+      vma = MmapOps.findVma(this, addr);
       if (vma == null) {
         return null;
       }
       if (vma.vmStart > addr) {
-        if ((vma.vmFlags & VmFlags.VM_GROWSDOWN) == 0 || !expandStackLocked(vma, addr)) {
+        if ((vma.vmFlags & VmFlags.VM_GROWSDOWN) == 0
+            || !MmapOps.expandDownwards(this, vma, addr)) {
           return null;
         }
       }
@@ -1050,31 +1061,6 @@ public final class MmStruct implements AutoCloseable {
         mmapWriteUnlock();
       }
     }
-  }
-
-  /** {@code expand_downwards}: grows a {@code VM_GROWSDOWN} VMA down to {@code addr}'s page. */
-  private boolean expandStackLocked(VmArea vma, long addr) {
-    long newStart = addr & -PAGE_SIZE;
-    if (addr < 0 || newStart < MMAP_MIN_ADDR) {
-      return false;
-    }
-    VmArea prev = vma.vmStart > 0 ? mmMt.state(vma.vmStart - 1).findRev(0) : null;
-    if (prev != null) {
-      if (prev.vmEnd > newStart) {
-        return false;
-      }
-      boolean accessible = (prev.vmFlags & VmFlags.VM_ACCESS_FLAGS) != 0;
-      if ((prev.vmFlags & VmFlags.VM_GROWSDOWN) == 0
-          && accessible
-          && newStart - prev.vmEnd < STACK_GUARD_GAP) {
-        return false;
-      }
-    }
-    vma.startWrite();
-    long grow = (vma.vmStart - newStart) >>> VmArea.PAGE_SHIFT;
-    vma.setRange(newStart, vma.vmEnd, vma.vmPgoff - grow);
-    mmMt.storeRange(newStart, vma.vmEnd - 1, vma);
-    return true;
   }
 
   // ---- lookups under the mmap lock
@@ -1106,11 +1092,7 @@ public final class MmStruct implements AutoCloseable {
    */
   public VmArea findVma(long addr) {
     mmapAssertLocked();
-    return findVmaLocked(addr);
-  }
-
-  private VmArea findVmaLocked(long addr) {
-    return mmMt.state(addr).find(-1L);
+    return MmapOps.findVma(this, addr);
   }
 
   /**
@@ -1125,14 +1107,7 @@ public final class MmStruct implements AutoCloseable {
    */
   public VmArea findVmaPrev(long addr) {
     mmapAssertLocked();
-    VmArea next = findVmaLocked(addr);
-    if (next == null) {
-      return mmMt.state(-1L).findRev(0);
-    }
-    if (next.vmStart == 0) {
-      return null;
-    }
-    return mmMt.state(next.vmStart - 1).findRev(0);
+    return MmapOps.findVmaPrev(this, addr);
   }
 
   /**
@@ -1147,7 +1122,7 @@ public final class MmStruct implements AutoCloseable {
    */
   public VmArea findVmaIntersection(long start, long end) {
     mmapAssertLocked();
-    VmArea vma = findVmaLocked(start);
+    VmArea vma = MmapOps.findVma(this, start);
     return vma != null && vma.vmStart < end ? vma : null;
   }
 
@@ -1177,25 +1152,7 @@ public final class MmStruct implements AutoCloseable {
    *     #maxMapCount()} (nothing changed); if closed; if the calling thread holds the mmap lock
    */
   public VmArea mmap(long addr, long length, long vmFlags) {
-    checkRange("mmap", addr, length);
-    if (addr < MMAP_MIN_ADDR) {
-      // security_mmap_addr(): MAP_FIXED below mmap_min_addr fails with EPERM.
-      throw new IllegalArgumentException(
-          "mmap: addr 0x"
-              + Long.toHexString(addr)
-              + " is below MMAP_MIN_ADDR 0x"
-              + Long.toHexString(MMAP_MIN_ADDR)
-              + " (mmap_min_addr: the kernel refuses it with EPERM)");
-    }
-    VmFlags.checkDefined(vmFlags);
-    beginAddressSpaceOp("mmap");
-    mmapWriteLock();
-    try {
-      checkOpen("mmap");
-      return mmapRegion(addr, addr + length, vmFlags);
-    } finally {
-      mmapWriteUnlock();
-    }
+    return MmapOps.mmapFixed(this, addr, length, vmFlags);
   }
 
   /**
@@ -1214,67 +1171,7 @@ public final class MmStruct implements AutoCloseable {
    *     exceed {@link #maxMapCount()}; if closed; if the calling thread holds the mmap lock
    */
   public VmArea mmap(long length, long vmFlags) {
-    checkLength("mmap", length);
-    VmFlags.checkDefined(vmFlags);
-    if (length > taskSize - MMAP_MIN_ADDR) {
-      throw new IllegalArgumentException(
-          "mmap: length 0x"
-              + Long.toHexString(length)
-              + " exceeds the address space below taskSize 0x"
-              + Long.toHexString(taskSize));
-    }
-    beginAddressSpaceOp("mmap");
-    mmapWriteLock();
-    try {
-      checkOpen("mmap");
-      long addr = unmappedAreaTopdown(length);
-      VmArea vma = mmapRegion(addr, addr + length, vmFlags);
-      assert vma.contains(addr);
-      return vma;
-    } finally {
-      mmapWriteUnlock();
-    }
-  }
-
-  /**
-   * {@code unmapped_area_topdown()}: the highest page-aligned start of a free range of {@code
-   * length} bytes in {@code [MMAP_MIN_ADDR, taskSize)} that also keeps {@link #STACK_GUARD_GAP}
-   * below a following {@code VM_GROWSDOWN} VMA ({@code vm_start_gap()}): when the gap the tree
-   * finds ends inside a stack's guard gap, the search is retried below the guard gap, as the
-   * kernel's {@code retry} does. Mmap write lock held.
-   *
-   * @throws IllegalStateException with "ENOMEM" if there is no such range
-   */
-  private long unmappedAreaTopdown(long length) {
-    long high = taskSize - 1;
-    for (; ; ) {
-      long addr;
-      try {
-        if (high < MMAP_MIN_ADDR || high - MMAP_MIN_ADDR + 1 < length) {
-          throw new IllegalStateException("busy: no window of 0x" + Long.toHexString(length));
-        }
-        addr = mmMt.emptyAreaRev(MMAP_MIN_ADDR, high, length);
-      } catch (IllegalStateException busy) {
-        throw new IllegalStateException(
-            "ENOMEM: mmap found no free range of 0x"
-                + Long.toHexString(length)
-                + " bytes below taskSize 0x"
-                + Long.toHexString(taskSize),
-            busy);
-      }
-      VmArea next = findVmaLocked(addr + length);
-      if (next == null || (next.vmFlags & VmFlags.VM_GROWSDOWN) == 0) {
-        return addr;
-      }
-      long startGap = next.vmStart - STACK_GUARD_GAP; // vm_start_gap()
-      if (startGap > next.vmStart) {
-        startGap = 0; // underflow clamps to 0, as in the kernel
-      }
-      if (startGap >= addr + length) {
-        return addr;
-      }
-      high = startGap - 1;
-    }
+    return MmapOps.mmapTopdown(this, length, vmFlags);
   }
 
   /**
@@ -1290,15 +1187,7 @@ public final class MmStruct implements AutoCloseable {
    *     (nothing changed); if closed; if the calling thread holds the mmap lock
    */
   public void munmap(long addr, long length) {
-    checkRange("munmap", addr, length);
-    beginAddressSpaceOp("munmap");
-    mmapWriteLock();
-    try {
-      checkOpen("munmap");
-      doMunmap(addr, addr + length);
-    } finally {
-      mmapWriteUnlock();
-    }
+    MmapOps.munmap(this, addr, length);
   }
 
   /**
@@ -1319,21 +1208,7 @@ public final class MmStruct implements AutoCloseable {
    *     the calling thread holds the mmap lock
    */
   public void mprotect(long addr, long length, long vmFlags) {
-    checkRange("mprotect", addr, length);
-    if ((vmFlags & ~VmFlags.VM_ACCESS_FLAGS) != 0) {
-      throw new IllegalArgumentException(
-          "mprotect: vmFlags 0x"
-              + Long.toHexString(vmFlags)
-              + " has bits other than VM_READ|VM_WRITE|VM_EXEC");
-    }
-    beginAddressSpaceOp("mprotect");
-    mmapWriteLock();
-    try {
-      checkOpen("mprotect");
-      doMprotect(addr, addr + length, vmFlags);
-    } finally {
-      mmapWriteUnlock();
-    }
+    MmapOps.mprotect(this, addr, length, vmFlags);
   }
 
   /**
@@ -1347,24 +1222,7 @@ public final class MmStruct implements AutoCloseable {
    */
   @Override
   public void close() {
-    beginAddressSpaceOp("close");
-    mmapWriteLock();
-    try {
-      checkOpen("close");
-      List<VmArea> all = collect(0, -1L);
-      for (VmArea v : all) {
-        v.startWrite();
-      }
-      for (VmArea v : all) {
-        mmMt.storeRange(v.vmStart, v.vmEnd - 1, null);
-      }
-      for (VmArea v : all) {
-        removeVma(v);
-      }
-      closed = true;
-    } finally {
-      mmapWriteUnlock();
-    }
+    MmapOps.exitMmap(this);
   }
 
   /**
@@ -1374,427 +1232,6 @@ public final class MmStruct implements AutoCloseable {
    */
   public boolean isClosed() {
     return closed;
-  }
-
-  private void beginAddressSpaceOp(String what) {
-    checkOpen(what);
-    checkNotHoldingMmapLock(what);
-    mightSleep(what);
-  }
-
-  private void checkOpen(String what) {
-    if (closed) {
-      throw new IllegalStateException(what + " on a closed mm (exit_mmap has run): " + name);
-    }
-  }
-
-  private static void checkLength(String what, long length) {
-    if (length <= 0) {
-      throw new IllegalArgumentException(what + ": length must be positive: " + length);
-    }
-    if ((length & (PAGE_SIZE - 1)) != 0) {
-      throw new IllegalArgumentException(
-          what
-              + ": length 0x"
-              + Long.toHexString(length)
-              + " is not a multiple of 4096 (the model does not round up)");
-    }
-  }
-
-  private void checkRange(String what, long addr, long length) {
-    checkLength(what, length);
-    if ((addr & (PAGE_SIZE - 1)) != 0) {
-      throw new IllegalArgumentException(
-          what + ": addr 0x" + Long.toHexString(addr) + " is not page aligned");
-    }
-    if (addr < 0 || addr + length < addr) {
-      throw new IllegalArgumentException(
-          what
-              + ": range 0x"
-              + Long.toHexString(addr)
-              + " + 0x"
-              + Long.toHexString(length)
-              + " wraps around");
-    }
-    if (addr + length > taskSize) {
-      throw new IllegalArgumentException(
-          what
-              + ": range [0x"
-              + Long.toHexString(addr)
-              + ", 0x"
-              + Long.toHexString(addr + length)
-              + ") ends past taskSize 0x"
-              + Long.toHexString(taskSize));
-    }
-  }
-
-  private void checkMapCount(String what, long start, long end, int newCount) {
-    if (newCount > maxMapCount) {
-      throw new IllegalStateException(
-          "ENOMEM: "
-              + what
-              + " [0x"
-              + Long.toHexString(start)
-              + ", 0x"
-              + Long.toHexString(end)
-              + ") would raise map_count to "
-              + newCount
-              + ", above maxMapCount "
-              + maxMapCount);
-    }
-  }
-
-  /** The VMAs overlapping {@code [start, end)}, in address order. Mmap lock held. */
-  private List<VmArea> collect(long start, long end) {
-    List<VmArea> out = new ArrayList<>();
-    long at = start;
-    for (; ; ) {
-      VmArea v = findVmaLocked(at);
-      if (v == null || Long.compareUnsigned(v.vmStart, end) >= 0) {
-        return out;
-      }
-      out.add(v);
-      at = v.vmEnd;
-    }
-  }
-
-  /** {@code can_vma_merge_after}: {@code prev} may absorb a range starting at its end. */
-  private static boolean canMergeAfter(VmArea prev, long flags, long pgoff) {
-    return prev.vmFlags == flags
-        && (flags & VmFlags.VM_SPECIAL) == 0
-        && prev.vmPgoff + ((prev.vmEnd - prev.vmStart) >>> VmArea.PAGE_SHIFT) == pgoff;
-  }
-
-  /** {@code can_vma_merge_before}: {@code next} may absorb a range ending at its start. */
-  private static boolean canMergeBefore(VmArea next, long flags, long pgoffAtNextStart) {
-    return next.vmFlags == flags
-        && (flags & VmFlags.VM_SPECIAL) == 0
-        && next.vmPgoff == pgoffAtNextStart;
-  }
-
-  /**
-   * {@code __split_vma}: cuts {@code vma} at {@code addr}. The new VMA takes the part below {@code
-   * addr} ({@code newBelow}) or from {@code addr} up; {@code vma} keeps the other part.
-   *
-   * <p>Locking: mmap write lock held; write-locks {@code vma}; the new VMA is attached
-   * write-locked.
-   *
-   * @return the new VMA
-   */
-  private VmArea splitVma(VmArea vma, long addr, boolean newBelow) {
-    vma.startWrite();
-    long delta = (addr - vma.vmStart) >>> VmArea.PAGE_SHIFT;
-    VmArea n = cache.alloc();
-    if (newBelow) {
-      n.init(this, vma.vmStart, addr, vma.vmPgoff, vma.vmFlags);
-    } else {
-      n.init(this, addr, vma.vmEnd, vma.vmPgoff + delta, vma.vmFlags);
-    }
-    n.startWrite();
-    n.markAttached();
-    if (newBelow) {
-      vma.setRange(addr, vma.vmEnd, vma.vmPgoff + delta);
-    } else {
-      vma.setRange(vma.vmStart, addr, vma.vmPgoff);
-    }
-    // One store publishes the new VMA and cuts the old one's range.
-    mmMt.storeRange(n.vmStart, n.vmEnd - 1, n);
-    mapCount++;
-    return n;
-  }
-
-  /** Detaches a write-locked VMA no longer reachable in the tree and frees it to the cache. */
-  private void removeVma(VmArea vma) {
-    vma.markDetached();
-    if (variant == ProtocolVariant.FAITHFUL && vma.refcnt() != 0) {
-      throw new IllegalStateException("vm_area_free of an attached VMA: " + vma);
-    }
-    cache.free(vma);
-    mapCount--;
-  }
-
-  /**
-   * {@code mmap_region} with {@code MAP_FIXED}. Mmap write lock held (package-private for tests
-   * that must change the layout inside one write period).
-   */
-  VmArea mmapRegion(long start, long end, long flags) {
-    long pgoff = start >>> VmArea.PAGE_SHIFT;
-    List<VmArea> overlap = collect(start, end);
-    boolean leftPiece = !overlap.isEmpty() && overlap.get(0).vmStart < start;
-    boolean rightPiece = !overlap.isEmpty() && overlap.get(overlap.size() - 1).vmEnd > end;
-    // The neighbours after the unmap: a left/right piece of an overlapped VMA, or an adjacent VMA.
-    VmArea p = start > 0 ? mmMt.load(start - 1) : null;
-    VmArea n = mmMt.load(end);
-    boolean mergePrev = p != null && mergeablePrefix(p, start, flags, pgoff);
-    long pagesLen = (end - start) >>> VmArea.PAGE_SHIFT;
-    boolean mergeNext =
-        n != null
-            && n.vmFlags == flags
-            && (flags & VmFlags.VM_SPECIAL) == 0
-            && n.vmPgoff + ((Math.max(end, n.vmStart) - n.vmStart) >>> VmArea.PAGE_SHIFT)
-                == pgoff + pagesLen;
-    int newCount =
-        mapCount
-            - overlap.size()
-            + (leftPiece ? 1 : 0)
-            + (rightPiece ? 1 : 0)
-            + 1
-            - (mergePrev ? 1 : 0)
-            - (mergeNext ? 1 : 0);
-    checkMapCount("mmap", start, end, newCount);
-
-    VmArea prev = p;
-    VmArea next = n;
-    if (leftPiece) {
-      prev = splitVma(overlap.get(0), start, true);
-    }
-    if (rightPiece) {
-      next = splitVma(overlap.get(overlap.size() - 1), end, false);
-    }
-    for (VmArea v : overlap) {
-      v.startWrite();
-    }
-    VmArea result;
-    if (mergePrev && mergeNext) {
-      prev.startWrite();
-      next.startWrite();
-      long newEnd = next.vmEnd;
-      prev.setRange(prev.vmStart, newEnd, prev.vmPgoff);
-      mmMt.storeRange(prev.vmStart, newEnd - 1, prev);
-      removeVma(next);
-      result = prev;
-    } else if (mergePrev) {
-      prev.startWrite();
-      prev.setRange(prev.vmStart, end, prev.vmPgoff);
-      mmMt.storeRange(prev.vmStart, end - 1, prev);
-      result = prev;
-    } else if (mergeNext) {
-      next.startWrite();
-      next.setRange(start, next.vmEnd, pgoff);
-      mmMt.storeRange(start, next.vmEnd - 1, next);
-      result = next;
-    } else {
-      VmArea v = cache.alloc();
-      v.init(this, start, end, pgoff, flags);
-      v.startWrite();
-      v.markAttached();
-      mmMt.storeRange(start, end - 1, v);
-      mapCount++;
-      result = v;
-    }
-    // The old VMAs are no longer in the tree (the new mapping was stored over them): free them.
-    for (VmArea v : overlap) {
-      removeVma(v);
-    }
-    assert mapCount == newCount : "mmap planned map_count " + newCount + ", got " + mapCount;
-    return result;
-  }
-
-  /**
-   * Whether the part of {@code p} below {@code start} can absorb {@code [start, ...)} with {@code
-   * flags} and {@code pgoff}: {@code p} ends at or covers {@code start}.
-   */
-  private static boolean mergeablePrefix(VmArea p, long start, long flags, long pgoff) {
-    return p.vmStart < start
-        && p.vmFlags == flags
-        && (flags & VmFlags.VM_SPECIAL) == 0
-        && p.vmPgoff + ((start - p.vmStart) >>> VmArea.PAGE_SHIFT) == pgoff;
-  }
-
-  /** {@code do_vmi_munmap}. Mmap write lock held (package-private for tests, as above). */
-  void doMunmap(long start, long end) {
-    List<VmArea> overlap = collect(start, end);
-    if (overlap.isEmpty()) {
-      return;
-    }
-    boolean leftPiece = overlap.get(0).vmStart < start;
-    boolean rightPiece = overlap.get(overlap.size() - 1).vmEnd > end;
-    int newCount = mapCount - overlap.size() + (leftPiece ? 1 : 0) + (rightPiece ? 1 : 0);
-    checkMapCount("munmap", start, end, newCount);
-    if (leftPiece) {
-      splitVma(overlap.get(0), start, true);
-    }
-    if (rightPiece) {
-      splitVma(overlap.get(overlap.size() - 1), end, false);
-    }
-    for (VmArea v : overlap) {
-      v.startWrite();
-    }
-    mmMt.storeRange(start, end - 1, null);
-    for (VmArea v : overlap) {
-      removeVma(v);
-    }
-    assert mapCount == newCount : "munmap planned map_count " + newCount + ", got " + mapCount;
-  }
-
-  /** {@code do_mprotect_pkey}. Mmap write lock held. */
-  private void doMprotect(long start, long end, long prot) {
-    // The ENOMEM hole check comes first: nothing may change if part of the range is unmapped.
-    List<VmArea> range = collect(start, end);
-    long at = start;
-    for (VmArea v : range) {
-      if (v.vmStart > at) {
-        throw holeEnomem(start, end, at);
-      }
-      at = v.vmEnd;
-    }
-    if (range.isEmpty() || at < end) {
-      throw holeEnomem(start, end, range.isEmpty() ? start : at);
-    }
-    int newCount = planMprotectCount(range, start, end, prot);
-    checkMapCount("mprotect", start, end, newCount);
-
-    VmArea vma = range.get(0);
-    VmArea prev = vma.vmStart < start ? vma : (vma.vmStart > 0 ? mmMt.load(vma.vmStart - 1) : null);
-    long nstart = start;
-    for (; ; ) {
-      long tmp = Math.min(vma.vmEnd, end);
-      long newFlags = (vma.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
-      if (newFlags != vma.vmFlags) {
-        vma = modifyFlags(prev, vma, nstart, tmp, newFlags);
-      }
-      prev = vma;
-      nstart = tmp;
-      if (nstart >= end) {
-        break;
-      }
-      vma = mmMt.load(nstart);
-    }
-    assert mapCount == newCount : "mprotect planned map_count " + newCount + ", got " + mapCount;
-  }
-
-  private static IllegalStateException holeEnomem(long start, long end, long hole) {
-    return new IllegalStateException(
-        "ENOMEM: mprotect [0x"
-            + Long.toHexString(start)
-            + ", 0x"
-            + Long.toHexString(end)
-            + ") is not fully mapped: hole at 0x"
-            + Long.toHexString(hole));
-  }
-
-  /**
-   * The map count {@link #doMprotect} will leave: the window of changed pieces and their
-   * neighbours, with merges wherever a changed piece meets a compatible neighbour (the result of
-   * {@code vma_merge_existing_range} applied VMA by VMA).
-   */
-  private int planMprotectCount(List<VmArea> range, long start, long end, long prot) {
-    // Segments: {start, end, flags, pgoff, changed}
-    List<long[]> segs = new ArrayList<>();
-    int windowVmas = range.size();
-    VmArea first = range.get(0);
-    VmArea before = first.vmStart > 0 ? mmMt.load(first.vmStart - 1) : null;
-    if (before != null) {
-      segs.add(new long[] {before.vmStart, before.vmEnd, before.vmFlags, before.vmPgoff, 0});
-      windowVmas++;
-    }
-    for (VmArea v : range) {
-      long nf = (v.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
-      if (nf == v.vmFlags) {
-        segs.add(new long[] {v.vmStart, v.vmEnd, v.vmFlags, v.vmPgoff, 0});
-        continue;
-      }
-      long s = Math.max(v.vmStart, start);
-      long e = Math.min(v.vmEnd, end);
-      if (v.vmStart < s) {
-        segs.add(new long[] {v.vmStart, s, v.vmFlags, v.vmPgoff, 0});
-      }
-      segs.add(new long[] {s, e, nf, v.vmPgoff + ((s - v.vmStart) >>> VmArea.PAGE_SHIFT), 1});
-      if (e < v.vmEnd) {
-        segs.add(
-            new long[] {
-              e, v.vmEnd, v.vmFlags, v.vmPgoff + ((e - v.vmStart) >>> VmArea.PAGE_SHIFT), 0
-            });
-      }
-    }
-    VmArea last = range.get(range.size() - 1);
-    VmArea after = mmMt.load(last.vmEnd);
-    if (after != null) {
-      segs.add(new long[] {after.vmStart, after.vmEnd, after.vmFlags, after.vmPgoff, 0});
-      windowVmas++;
-    }
-    int groups = segs.size();
-    for (int i = 1; i < segs.size(); i++) {
-      long[] a = segs.get(i - 1);
-      long[] b = segs.get(i);
-      boolean merge =
-          (a[4] == 1 || b[4] == 1)
-              && a[1] == b[0]
-              && a[2] == b[2]
-              && (a[2] & VmFlags.VM_SPECIAL) == 0
-              && a[3] + ((a[1] - a[0]) >>> VmArea.PAGE_SHIFT) == b[3];
-      if (merge) {
-        groups--;
-      }
-    }
-    return mapCount - windowVmas + groups;
-  }
-
-  /**
-   * {@code vma_modify_flags}: gives {@code [s, e)} of {@code vma} the flags {@code newFlags},
-   * merging with {@code prev} and/or the next VMA as {@code vma_merge_existing_range} does, else
-   * splitting {@code vma}.
-   *
-   * @return the VMA that now covers {@code [s, e)}
-   */
-  private VmArea modifyFlags(VmArea prev, VmArea vma, long s, long e, long newFlags) {
-    boolean leftSide = s == vma.vmStart;
-    boolean rightSide = e == vma.vmEnd;
-    long pgoffS = vma.vmPgoff + ((s - vma.vmStart) >>> VmArea.PAGE_SHIFT);
-    long pgoffE = pgoffS + ((e - s) >>> VmArea.PAGE_SHIFT);
-    if ((newFlags & VmFlags.VM_SPECIAL) == 0 && (leftSide || rightSide)) {
-      boolean mergeLeft =
-          leftSide && prev != null && prev.vmEnd == s && canMergeAfter(prev, newFlags, pgoffS);
-      VmArea next = rightSide ? mmMt.load(e) : null;
-      boolean mergeRight =
-          next != null && next.vmStart == e && canMergeBefore(next, newFlags, pgoffE);
-      if (mergeLeft && mergeRight) {
-        prev.startWrite();
-        vma.startWrite();
-        next.startWrite();
-        long newEnd = next.vmEnd;
-        prev.setRange(prev.vmStart, newEnd, prev.vmPgoff);
-        mmMt.storeRange(prev.vmStart, newEnd - 1, prev);
-        removeVma(vma);
-        removeVma(next);
-        return prev;
-      }
-      if (mergeLeft) {
-        prev.startWrite();
-        vma.startWrite();
-        prev.setRange(prev.vmStart, e, prev.vmPgoff);
-        if (rightSide) {
-          mmMt.storeRange(prev.vmStart, e - 1, prev);
-          removeVma(vma);
-        } else {
-          vma.setRange(e, vma.vmEnd, pgoffE);
-          mmMt.storeRange(prev.vmStart, e - 1, prev);
-        }
-        return prev;
-      }
-      if (mergeRight) {
-        vma.startWrite();
-        next.startWrite();
-        next.setRange(s, next.vmEnd, pgoffS);
-        if (leftSide) {
-          mmMt.storeRange(s, next.vmEnd - 1, next);
-          removeVma(vma);
-        } else {
-          vma.setRange(vma.vmStart, s, vma.vmPgoff);
-          mmMt.storeRange(s, next.vmEnd - 1, next);
-        }
-        return next;
-      }
-    }
-    if (vma.vmStart < s) {
-      splitVma(vma, s, true);
-    }
-    if (vma.vmEnd > e) {
-      splitVma(vma, e, false);
-    }
-    vma.startWrite();
-    vma.setFlags(newFlags);
-    return vma;
   }
 
   // ---- statistics
@@ -1865,7 +1302,7 @@ public final class MmStruct implements AutoCloseable {
   }
 
   /** {@code might_sleep()}: refuses to block inside {@link #noSleep(Runnable)}. */
-  private void mightSleep(String what) {
+  void mightSleep(String what) {
     if (NO_SLEEP_SECTIONS.get() != 0 && NO_SLEEP_DEPTH.get()[0] > 0) {
       throw new IllegalStateException(
           "BUG: sleeping function called from invalid context: "
@@ -1934,7 +1371,7 @@ public final class MmStruct implements AutoCloseable {
     // that a thread holding the leaked reference itself can ask.
     mmapLock.readLock().lock();
     try {
-      for (VmArea v : collect(0, -1L)) {
+      for (VmArea v : VmaOps.collect(this, 0, -1L)) {
         if (v.refcnt() != expected || v.isWriteLocked()) {
           bad.append("\n  ").append(v);
         }
@@ -1970,7 +1407,7 @@ public final class MmStruct implements AutoCloseable {
     }
     try {
       StringBuilder sb = new StringBuilder();
-      for (VmArea v : collect(0, -1L)) {
+      for (VmArea v : VmaOps.collect(this, 0, -1L)) {
         sb.append(
             String.format(
                 "%08x-%08x %s %08x 00:00 0%n",

@@ -220,8 +220,9 @@ class ModesAndVariantsTest {
                   v.startWrite();
                   locked.countDown();
                   replace.await();
-                  mm.doMunmap(A, A + 2 * PAGE);
-                  assertThat(mm.mmapRegion(A + 64 * PAGE, A + 65 * PAGE, VM_WRITE)).isSameAs(v);
+                  VmaOps.doMunmap(mm, A, A + 2 * PAGE);
+                  assertThat(VmaOps.mmapRegion(mm, A + 64 * PAGE, A + 65 * PAGE, VM_WRITE))
+                      .isSameAs(v);
                 } finally {
                   mm.mmapWriteUnlock();
                 }

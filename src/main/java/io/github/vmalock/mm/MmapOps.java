@@ -1,0 +1,421 @@
+package io.github.vmalock.mm;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The system-call half of the address-space operations, the model's {@code mm/mmap.c} and {@code
+ * mm/mprotect.c}: {@code do_mmap} (fixed and top-down), {@code get_unmapped_area}'s {@code
+ * unmapped_area_topdown}, {@code __vm_munmap}, {@code exit_mmap}, {@code find_vma} and {@code
+ * find_vma_prev}, {@code expand_downwards} for {@link MmStruct#lockMmAndFindVma(long)}, and {@code
+ * do_mprotect_pkey}. Each public address-space method of {@link MmStruct} delegates here; the VMA
+ * surgery underneath (split, merge, remove, {@code map_count}) is {@link VmaOps}.
+ *
+ * <h2>Implementation notes</h2>
+ *
+ * <p><b>The shape of every operation</b>, as the kernel's system calls:
+ *
+ * <ol>
+ *   <li>Check the arguments (alignment, length, wrap-around, {@link MmStruct#taskSize()}, flag
+ *       bits): {@link IllegalArgumentException} naming the value, nothing taken, nothing changed.
+ *   <li>Check the mm is open, that the calling thread does not hold its mmap lock (the kernel would
+ *       self-deadlock) and is not inside {@link MmStruct#noSleep(Runnable)}: {@link
+ *       IllegalStateException}, nothing taken.
+ *   <li>Take the mmap write lock ({@link MmStruct#mmapWriteLock()}: {@code mm_lock_seq} becomes
+ *       odd), check again that the mm is open ({@code close()} may have run while we waited), do
+ *       the work through {@link VmaOps}, and release the lock in a {@code finally}, which ends
+ *       every VMA write lock of the period at once ({@code vma_end_write_all}). An exception thrown
+ *       by the work (ENOMEM) is thrown before anything changed, so the lock is released over an
+ *       untouched address space.
+ * </ol>
+ *
+ * <p><b>Memory ordering.</b> None of its own: the mmap write lock's acquire and release order
+ * successive writers, and readers are ordered against the writer by the tree's publication and by
+ * {@code mm_lock_seq} (see {@link MmStruct} and {@link VmaOps}). The lookups ({@code find_vma},
+ * {@code find_vma_prev}) are plain tree walks, exact because the caller holds the mmap lock.
+ *
+ * <p><b>Known weak points.</b> {@code mprotect} checks first that the whole range is mapped and
+ * changes nothing over a hole (the kernel changes the part before the hole); it plans its {@code
+ * map_count} by simulating the merges before changing anything. Stack expansion checks the guard
+ * gap and {@code mmap_min_addr}, not rlimits. Unaligned lengths are refused where the kernel rounds
+ * them up.
+ */
+final class MmapOps {
+  private MmapOps() {}
+
+  // ---- do_mmap and get_unmapped_area
+  // -------------------------------------------------------------
+
+  /**
+   * {@code do_mmap} with {@code MAP_FIXED}: the body of {@link MmStruct#mmap(long, long, long)}.
+   */
+  static VmArea mmapFixed(MmStruct mm, long addr, long length, long vmFlags) {
+    checkRange(mm, "mmap", addr, length);
+    if (addr < MmStruct.MMAP_MIN_ADDR) {
+      // security_mmap_addr(): MAP_FIXED below mmap_min_addr fails with EPERM.
+      throw new IllegalArgumentException(
+          "mmap: addr 0x"
+              + Long.toHexString(addr)
+              + " is below MMAP_MIN_ADDR 0x"
+              + Long.toHexString(MmStruct.MMAP_MIN_ADDR)
+              + " (mmap_min_addr: the kernel refuses it with EPERM)");
+    }
+    VmFlags.checkDefined(vmFlags);
+    beginAddressSpaceOp(mm, "mmap");
+    mm.mmapWriteLock();
+    try {
+      checkOpen(mm, "mmap");
+      return VmaOps.mmapRegion(mm, addr, addr + length, vmFlags);
+    } finally {
+      mm.mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code do_mmap} without an address: the body of {@link MmStruct#mmap(long, long)}, placing the
+   * mapping through {@link #unmappedAreaTopdown}.
+   */
+  static VmArea mmapTopdown(MmStruct mm, long length, long vmFlags) {
+    checkLength("mmap", length);
+    VmFlags.checkDefined(vmFlags);
+    long taskSize = mm.taskSize();
+    if (length > taskSize - MmStruct.MMAP_MIN_ADDR) {
+      throw new IllegalArgumentException(
+          "mmap: length 0x"
+              + Long.toHexString(length)
+              + " exceeds the address space below taskSize 0x"
+              + Long.toHexString(taskSize));
+    }
+    beginAddressSpaceOp(mm, "mmap");
+    mm.mmapWriteLock();
+    try {
+      checkOpen(mm, "mmap");
+      long addr = unmappedAreaTopdown(mm, length);
+      VmArea vma = VmaOps.mmapRegion(mm, addr, addr + length, vmFlags);
+      assert vma.contains(addr);
+      return vma;
+    } finally {
+      mm.mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code unmapped_area_topdown()}: the highest page-aligned start of a free range of {@code
+   * length} bytes in {@code [MMAP_MIN_ADDR, taskSize)} that also keeps {@link
+   * MmStruct#STACK_GUARD_GAP} below a following {@code VM_GROWSDOWN} VMA ({@code vm_start_gap()}):
+   * when the gap the tree finds ends inside a stack's guard gap, the search is retried below the
+   * guard gap, as the kernel's {@code retry} does. Mmap write lock held.
+   *
+   * @throws IllegalStateException with "ENOMEM" if there is no such range
+   */
+  static long unmappedAreaTopdown(MmStruct mm, long length) {
+    long high = mm.taskSize() - 1;
+    for (; ; ) {
+      long addr;
+      try {
+        if (high < MmStruct.MMAP_MIN_ADDR || high - MmStruct.MMAP_MIN_ADDR + 1 < length) {
+          throw new IllegalStateException("busy: no window of 0x" + Long.toHexString(length));
+        }
+        addr = mm.mmMt.emptyAreaRev(MmStruct.MMAP_MIN_ADDR, high, length);
+      } catch (IllegalStateException busy) {
+        throw new IllegalStateException(
+            "ENOMEM: mmap found no free range of 0x"
+                + Long.toHexString(length)
+                + " bytes below taskSize 0x"
+                + Long.toHexString(mm.taskSize()),
+            busy);
+      }
+      VmArea next = findVma(mm, addr + length);
+      if (next == null || (next.vmFlags & VmFlags.VM_GROWSDOWN) == 0) {
+        return addr;
+      }
+      long startGap = next.vmStart - MmStruct.STACK_GUARD_GAP; // vm_start_gap()
+      if (startGap > next.vmStart) {
+        startGap = 0; // underflow clamps to 0, as in the kernel
+      }
+      if (startGap >= addr + length) {
+        return addr;
+      }
+      high = startGap - 1;
+    }
+  }
+
+  // ---- munmap and exit_mmap
+  // ----------------------------------------------------------------------
+
+  /** {@code __vm_munmap}: the body of {@link MmStruct#munmap(long, long)}. */
+  static void munmap(MmStruct mm, long addr, long length) {
+    checkRange(mm, "munmap", addr, length);
+    beginAddressSpaceOp(mm, "munmap");
+    mm.mmapWriteLock();
+    try {
+      checkOpen(mm, "munmap");
+      VmaOps.doMunmap(mm, addr, addr + length);
+    } finally {
+      mm.mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code exit_mmap}: the body of {@link MmStruct#close()}: write-locks every VMA, empties the
+   * tree, detaches and frees every VMA, marks the mm closed.
+   */
+  static void exitMmap(MmStruct mm) {
+    beginAddressSpaceOp(mm, "close");
+    mm.mmapWriteLock();
+    try {
+      checkOpen(mm, "close");
+      List<VmArea> all = VmaOps.collect(mm, 0, -1L);
+      for (VmArea v : all) {
+        v.startWrite();
+      }
+      for (VmArea v : all) {
+        mm.mmMt.storeRange(v.vmStart, v.vmEnd - 1, null);
+      }
+      for (VmArea v : all) {
+        VmaOps.removeVma(mm, v);
+      }
+      mm.closed = true;
+    } finally {
+      mm.mmapWriteUnlock();
+    }
+  }
+
+  // ---- argument and state checks
+  // -----------------------------------------------------------------
+
+  /** Open, not holding the mmap lock, not in a no-sleep context: checked before taking the lock. */
+  private static void beginAddressSpaceOp(MmStruct mm, String what) {
+    checkOpen(mm, what);
+    mm.checkNotHoldingMmapLock(what);
+    mm.mightSleep(what);
+  }
+
+  private static void checkOpen(MmStruct mm, String what) {
+    if (mm.closed) {
+      throw new IllegalStateException(what + " on a closed mm (exit_mmap has run): " + mm.name());
+    }
+  }
+
+  private static void checkLength(String what, long length) {
+    if (length <= 0) {
+      throw new IllegalArgumentException(what + ": length must be positive: " + length);
+    }
+    if ((length & (MmStruct.PAGE_SIZE - 1)) != 0) {
+      throw new IllegalArgumentException(
+          what
+              + ": length 0x"
+              + Long.toHexString(length)
+              + " is not a multiple of 4096 (the model does not round up)");
+    }
+  }
+
+  private static void checkRange(MmStruct mm, String what, long addr, long length) {
+    checkLength(what, length);
+    if ((addr & (MmStruct.PAGE_SIZE - 1)) != 0) {
+      throw new IllegalArgumentException(
+          what + ": addr 0x" + Long.toHexString(addr) + " is not page aligned");
+    }
+    if (addr < 0 || addr + length < addr) {
+      throw new IllegalArgumentException(
+          what
+              + ": range 0x"
+              + Long.toHexString(addr)
+              + " + 0x"
+              + Long.toHexString(length)
+              + " wraps around");
+    }
+    if (addr + length > mm.taskSize()) {
+      throw new IllegalArgumentException(
+          what
+              + ": range [0x"
+              + Long.toHexString(addr)
+              + ", 0x"
+              + Long.toHexString(addr + length)
+              + ") ends past taskSize 0x"
+              + Long.toHexString(mm.taskSize()));
+    }
+  }
+
+  // ---- lookups (mmap lock held; the public methods of MmStruct assert it)
+  // ----------------------------
+
+  /** {@code find_vma}: the first VMA with {@code end > addr}, or null. Mmap lock held. */
+  static VmArea findVma(MmStruct mm, long addr) {
+    return mm.mmMt.state(addr).find(-1L);
+  }
+
+  /**
+   * {@code find_vma_prev}'s predecessor: the VMA before {@link #findVma}'s result, or the last VMA
+   * of all when there is none. Mmap lock held.
+   */
+  static VmArea findVmaPrev(MmStruct mm, long addr) {
+    VmArea next = findVma(mm, addr);
+    if (next == null) {
+      return mm.mmMt.state(-1L).findRev(0);
+    }
+    if (next.vmStart == 0) {
+      return null;
+    }
+    return mm.mmMt.state(next.vmStart - 1).findRev(0);
+  }
+
+  /**
+   * {@code expand_downwards}: grows a {@code VM_GROWSDOWN} VMA down to {@code addr}'s page. Mmap
+   * write lock held.
+   *
+   * @return false (nothing changed) below {@link MmStruct#MMAP_MIN_ADDR}, on overlap with the
+   *     previous VMA, or inside its stack guard gap
+   */
+  static boolean expandDownwards(MmStruct mm, VmArea vma, long addr) {
+    long newStart = addr & -MmStruct.PAGE_SIZE;
+    if (addr < 0 || newStart < MmStruct.MMAP_MIN_ADDR) {
+      return false;
+    }
+    VmArea prev = vma.vmStart > 0 ? mm.mmMt.state(vma.vmStart - 1).findRev(0) : null;
+    if (prev != null) {
+      if (prev.vmEnd > newStart) {
+        return false;
+      }
+      boolean accessible = (prev.vmFlags & VmFlags.VM_ACCESS_FLAGS) != 0;
+      if ((prev.vmFlags & VmFlags.VM_GROWSDOWN) == 0
+          && accessible
+          && newStart - prev.vmEnd < MmStruct.STACK_GUARD_GAP) {
+        return false;
+      }
+    }
+    vma.startWrite();
+    long grow = (vma.vmStart - newStart) >>> VmArea.PAGE_SHIFT;
+    vma.setRange(newStart, vma.vmEnd, vma.vmPgoff - grow);
+    mm.mmMt.storeRange(newStart, vma.vmEnd - 1, vma);
+    return true;
+  }
+
+  // ---- mm/mprotect.c
+  // ------------------------------------------------------------------------------
+
+  /** The {@code mprotect} system call: the body of {@link MmStruct#mprotect(long, long, long)}. */
+  static void mprotect(MmStruct mm, long addr, long length, long vmFlags) {
+    checkRange(mm, "mprotect", addr, length);
+    if ((vmFlags & ~VmFlags.VM_ACCESS_FLAGS) != 0) {
+      throw new IllegalArgumentException(
+          "mprotect: vmFlags 0x"
+              + Long.toHexString(vmFlags)
+              + " has bits other than VM_READ|VM_WRITE|VM_EXEC");
+    }
+    beginAddressSpaceOp(mm, "mprotect");
+    mm.mmapWriteLock();
+    try {
+      checkOpen(mm, "mprotect");
+      doMprotect(mm, addr, addr + length, vmFlags);
+    } finally {
+      mm.mmapWriteUnlock();
+    }
+  }
+
+  /** {@code do_mprotect_pkey}. Mmap write lock held. */
+  private static void doMprotect(MmStruct mm, long start, long end, long prot) {
+    // The ENOMEM hole check comes first: nothing may change if part of the range is unmapped.
+    List<VmArea> range = VmaOps.collect(mm, start, end);
+    long at = start;
+    for (VmArea v : range) {
+      if (v.vmStart > at) {
+        throw holeEnomem(start, end, at);
+      }
+      at = v.vmEnd;
+    }
+    if (range.isEmpty() || at < end) {
+      throw holeEnomem(start, end, range.isEmpty() ? start : at);
+    }
+    int newCount = planMprotectCount(mm, range, start, end, prot);
+    VmaOps.checkMapCount(mm, "mprotect", start, end, newCount);
+
+    VmArea vma = range.get(0);
+    VmArea prev =
+        vma.vmStart < start ? vma : (vma.vmStart > 0 ? mm.mmMt.load(vma.vmStart - 1) : null);
+    long nstart = start;
+    for (; ; ) {
+      long tmp = Math.min(vma.vmEnd, end);
+      long newFlags = (vma.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+      if (newFlags != vma.vmFlags) {
+        vma = VmaOps.modifyFlags(mm, prev, vma, nstart, tmp, newFlags);
+      }
+      prev = vma;
+      nstart = tmp;
+      if (nstart >= end) {
+        break;
+      }
+      vma = mm.mmMt.load(nstart);
+    }
+    assert mm.mapCount == newCount
+        : "mprotect planned map_count " + newCount + ", got " + mm.mapCount;
+  }
+
+  private static IllegalStateException holeEnomem(long start, long end, long hole) {
+    return new IllegalStateException(
+        "ENOMEM: mprotect [0x"
+            + Long.toHexString(start)
+            + ", 0x"
+            + Long.toHexString(end)
+            + ") is not fully mapped: hole at 0x"
+            + Long.toHexString(hole));
+  }
+
+  /**
+   * The map count {@link #doMprotect} will leave: the window of changed pieces and their
+   * neighbours, with merges wherever a changed piece meets a compatible neighbour (the result of
+   * {@code vma_merge_existing_range} applied VMA by VMA).
+   */
+  private static int planMprotectCount(
+      MmStruct mm, List<VmArea> range, long start, long end, long prot) {
+    // Segments: {start, end, flags, pgoff, changed}
+    List<long[]> segs = new ArrayList<>();
+    int windowVmas = range.size();
+    VmArea first = range.get(0);
+    VmArea before = first.vmStart > 0 ? mm.mmMt.load(first.vmStart - 1) : null;
+    if (before != null) {
+      segs.add(new long[] {before.vmStart, before.vmEnd, before.vmFlags, before.vmPgoff, 0});
+      windowVmas++;
+    }
+    for (VmArea v : range) {
+      long nf = (v.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+      if (nf == v.vmFlags) {
+        segs.add(new long[] {v.vmStart, v.vmEnd, v.vmFlags, v.vmPgoff, 0});
+        continue;
+      }
+      long s = Math.max(v.vmStart, start);
+      long e = Math.min(v.vmEnd, end);
+      if (v.vmStart < s) {
+        segs.add(new long[] {v.vmStart, s, v.vmFlags, v.vmPgoff, 0});
+      }
+      segs.add(new long[] {s, e, nf, v.vmPgoff + ((s - v.vmStart) >>> VmArea.PAGE_SHIFT), 1});
+      if (e < v.vmEnd) {
+        segs.add(
+            new long[] {
+              e, v.vmEnd, v.vmFlags, v.vmPgoff + ((e - v.vmStart) >>> VmArea.PAGE_SHIFT), 0
+            });
+      }
+    }
+    VmArea last = range.get(range.size() - 1);
+    VmArea after = mm.mmMt.load(last.vmEnd);
+    if (after != null) {
+      segs.add(new long[] {after.vmStart, after.vmEnd, after.vmFlags, after.vmPgoff, 0});
+      windowVmas++;
+    }
+    int groups = segs.size();
+    for (int i = 1; i < segs.size(); i++) {
+      long[] a = segs.get(i - 1);
+      long[] b = segs.get(i);
+      boolean merge =
+          (a[4] == 1 || b[4] == 1)
+              && a[1] == b[0]
+              && a[2] == b[2]
+              && (a[2] & VmFlags.VM_SPECIAL) == 0
+              && a[3] + ((a[1] - a[0]) >>> VmArea.PAGE_SHIFT) == b[3];
+      if (merge) {
+        groups--;
+      }
+    }
+    return mm.mapCount - windowVmas + groups;
+  }
+}
