@@ -132,41 +132,27 @@ class BlockingTest {
       "vma_start_read_unlocked waits for a writer holding the VMA, returns it read-locked, no mmap_lock held")
   void vmaStartReadUnlockedWaitsForWriter() throws Exception {
     VmArea v = mm.mmap(A, PAGE, VM_READ);
-    CountDownLatch writeLocked = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean writerDone = new AtomicBoolean();
-    TestSupport.Worker writer =
-        new TestSupport.Worker(
-            "writer",
-            () -> {
-              mm.mmapWriteLock();
-              try {
-                v.startWrite();
-                writeLocked.countDown();
-                release.await();
-                writerDone.set(true);
-              } finally {
-                mm.mmapWriteUnlock();
-              }
-            });
-    writeLocked.await();
     AtomicReference<VmArea> got = new AtomicReference<>();
     AtomicInteger holdCount = new AtomicInteger(-1);
     AtomicBoolean sawWriterDone = new AtomicBoolean();
-    TestSupport.Worker reader =
-        new TestSupport.Worker(
-            "reader",
-            () -> {
-              VmArea vma = mm.vmaStartReadUnlocked(A);
-              sawWriterDone.set(writerDone.get());
-              holdCount.set(mm.mmapLock().getReadHoldCount());
-              got.set(vma);
-            });
-    TestSupport.awaitWaiting(reader.thread);
-    assertThat(got.get()).isNull();
-    release.countDown();
-    writer.join();
-    reader.join();
+    try (TestSupport.WriteHold writer =
+        TestSupport.holdWriteLocked(mm, () -> writerDone.set(true), v)) {
+      TestSupport.Worker reader =
+          new TestSupport.Worker(
+              "reader",
+              () -> {
+                VmArea vma = mm.vmaStartReadUnlocked(A);
+                sawWriterDone.set(writerDone.get());
+                holdCount.set(mm.mmapLock().getReadHoldCount());
+                got.set(vma);
+              });
+      TestSupport.awaitWaiting(reader.thread);
+      assertThat(got.get()).isNull();
+      writer.release();
+      writer.join();
+      reader.join();
+    }
     assertThat(got.get()).isSameAs(v);
     assertThat(sawWriterDone).as("returned only after the writer finished").isTrue();
     assertThat(holdCount).hasValue(0);
@@ -276,29 +262,15 @@ class BlockingTest {
   @DisplayName("lock_next_vma falls back to the mmap lock behind a writer and returns the VMA")
   void lockNextVmaFallbackWaits() throws Exception {
     VmArea v = mm.mmap(A, PAGE, VM_READ);
-    CountDownLatch locked = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    TestSupport.Worker writer =
-        new TestSupport.Worker(
-            "writer",
-            () -> {
-              mm.mmapWriteLock();
-              try {
-                v.startWrite();
-                locked.countDown();
-                release.await();
-              } finally {
-                mm.mmapWriteUnlock();
-              }
-            });
-    locked.await();
     AtomicReference<VmArea> got = new AtomicReference<>();
-    TestSupport.Worker scanner =
-        new TestSupport.Worker("scanner", () -> got.set(mm.lockNextVma(0)));
-    TestSupport.awaitWaiting(scanner.thread);
-    release.countDown();
-    writer.join();
-    scanner.join();
+    try (TestSupport.WriteHold writer = TestSupport.holdWriteLocked(mm, v)) {
+      TestSupport.Worker scanner =
+          new TestSupport.Worker("scanner", () -> got.set(mm.lockNextVma(0)));
+      TestSupport.awaitWaiting(scanner.thread);
+      writer.release();
+      writer.join();
+      scanner.join();
+    }
     assertThat(got.get()).isSameAs(v);
     got.get().endRead();
   }

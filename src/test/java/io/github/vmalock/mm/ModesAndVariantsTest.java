@@ -6,7 +6,6 @@ import static io.github.vmalock.mm.VmFlags.VM_WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -110,28 +109,14 @@ class ModesAndVariantsTest {
     MmStruct mm = build(ProtocolVariant.NO_SEQ_RECHECK);
     try {
       VmArea v = mm.mmap(A, PAGE, VM_READ);
-      CountDownLatch locked = new CountDownLatch(1);
-      CountDownLatch release = new CountDownLatch(1);
-      TestSupport.Worker writer =
-          new TestSupport.Worker(
-              "writer",
-              () -> {
-                mm.mmapWriteLock();
-                try {
-                  v.startWrite();
-                  locked.countDown();
-                  release.await();
-                } finally {
-                  mm.mmapWriteUnlock();
-                }
-              });
-      locked.await();
-      VmArea r = mm.lockVmaUnderRcu(A);
-      assertThat(r).isSameAs(v);
-      assertThat(r.isWriteLocked()).isTrue();
-      r.endRead();
-      release.countDown();
-      writer.join();
+      try (TestSupport.WriteHold writer = TestSupport.holdWriteLocked(mm, v)) {
+        VmArea r = mm.lockVmaUnderRcu(A);
+        assertThat(r).isSameAs(v);
+        assertThat(r.isWriteLocked()).isTrue();
+        r.endRead();
+        writer.release();
+        writer.join();
+      }
     } finally {
       mm.close();
     }
@@ -207,34 +192,26 @@ class ModesAndVariantsTest {
     MmStruct mm = build(ProtocolVariant.STALE_SLOW_PATH_VMA);
     try {
       VmArea v = mm.mmap(A, 2 * PAGE, VM_READ);
-      CountDownLatch locked = new CountDownLatch(1);
-      CountDownLatch replace = new CountDownLatch(1);
-      // The writer holds v write-locked (the fast path fails); while the reader waits for the
-      // mmap lock, it unmaps v and maps elsewhere, which recycles the object at once.
-      TestSupport.Worker writer =
-          new TestSupport.Worker(
-              "writer",
-              () -> {
-                mm.mmapWriteLock();
-                try {
-                  v.startWrite();
-                  locked.countDown();
-                  replace.await();
-                  VmaOps.doMunmap(mm, A, A + 2 * PAGE);
-                  assertThat(VmaOps.mmapRegion(mm, A + 64 * PAGE, A + 65 * PAGE, VM_WRITE))
-                      .isSameAs(v);
-                } finally {
-                  mm.mmapWriteUnlock();
-                }
-              });
-      locked.await();
       AtomicReference<VmArea> got = new AtomicReference<>();
-      TestSupport.Worker reader =
-          new TestSupport.Worker("reader", () -> got.set(mm.vmaStartReadUnlocked(A)));
-      TestSupport.awaitWaiting(reader.thread);
-      replace.countDown();
-      reader.join();
-      writer.join();
+      // The writer holds v write-locked (the fast path fails); while the reader waits for the
+      // mmap lock, it unmaps v and maps elsewhere in the same write period, which recycles the
+      // object at once.
+      try (TestSupport.WriteHold writer =
+          TestSupport.holdWriteLocked(
+              mm,
+              () -> {
+                VmaOps.doMunmap(mm, A, A + 2 * PAGE);
+                assertThat(VmaOps.mmapRegion(mm, A + 64 * PAGE, A + 65 * PAGE, VM_WRITE))
+                    .isSameAs(v);
+              },
+              v)) {
+        TestSupport.Worker reader =
+            new TestSupport.Worker("reader", () -> got.set(mm.vmaStartReadUnlocked(A)));
+        TestSupport.awaitWaiting(reader.thread);
+        writer.release();
+        reader.join();
+        writer.join();
+      }
       assertThat(got.get()).isSameAs(v);
       assertThat(got.get().contains(A)).as("returned a VMA that does not cover addr").isFalse();
       got.get().endRead();

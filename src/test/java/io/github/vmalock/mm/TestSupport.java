@@ -1,5 +1,6 @@
 package io.github.vmalock.mm;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -68,6 +69,108 @@ final class TestSupport {
       Throwable e = failure.get();
       if (e != null) {
         throw new AssertionError("thread " + thread.getName() + " failed", e);
+      }
+    }
+  }
+
+  /**
+   * Starts a writer thread named "writer" that takes {@code mm}'s mmap write lock and {@code
+   * vma_start_write}s each of {@code vmas}, and returns once it holds them all: the shape of a
+   * system call inside its write period. The writer stays there until {@link WriteHold#release()},
+   * then unlocks ({@code vma_end_write_all}).
+   *
+   * @throws AssertionError if the writer fails to get there (its failure is the cause) or does not
+   *     get there within the generous timeout
+   */
+  static WriteHold holdWriteLocked(MmStruct mm, VmArea... vmas) throws InterruptedException {
+    return holdWriteLocked(mm, () -> {}, vmas);
+  }
+
+  /**
+   * As {@link #holdWriteLocked(MmStruct, VmArea...)}, and once released the writer runs {@code
+   * beforeUnlock} still holding the mmap write lock, in the same write period, before it unlocks.
+   */
+  static WriteHold holdWriteLocked(MmStruct mm, ThrowingRunnable beforeUnlock, VmArea... vmas)
+      throws InterruptedException {
+    WriteHold hold = new WriteHold(mm, beforeUnlock, vmas);
+    hold.awaitHeld();
+    return hold;
+  }
+
+  /**
+   * A writer thread holding an mmap write lock and VMA write locks (see {@link
+   * #holdWriteLocked(MmStruct, VmArea...)}). {@link #close()} releases it and joins it, so a test
+   * that fails half-way does not leave it blocked.
+   */
+  static final class WriteHold implements AutoCloseable {
+    final Thread thread;
+    private final CountDownLatch held = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    private WriteHold(MmStruct mm, ThrowingRunnable beforeUnlock, VmArea[] vmas) {
+      thread =
+          new Thread(
+              () -> {
+                try {
+                  mm.mmapWriteLock();
+                  try {
+                    for (VmArea v : vmas) {
+                      v.startWrite();
+                    }
+                    held.countDown();
+                    release.await();
+                    beforeUnlock.run();
+                  } finally {
+                    mm.mmapWriteUnlock();
+                  }
+                } catch (Throwable e) {
+                  failure.set(e);
+                  held.countDown();
+                }
+              },
+              "writer");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void awaitHeld() throws InterruptedException {
+      if (!held.await(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+        release();
+        throw new AssertionError("writer never held the write locks: " + thread.getState());
+      }
+      Throwable e = failure.get();
+      if (e != null) {
+        throw new AssertionError("writer failed before holding the write locks", e);
+      }
+    }
+
+    /** Lets the writer go on: it runs its {@code beforeUnlock} action, then unlocks. */
+    void release() {
+      release.countDown();
+    }
+
+    /** Waits (bounded) for the writer to finish; rethrows its failure. Does not release it. */
+    void join() throws InterruptedException {
+      thread.join(TIMEOUT_MS);
+      if (thread.isAlive()) {
+        throw new AssertionError("writer did not finish: " + thread.getState());
+      }
+      Throwable e = failure.get();
+      if (e != null) {
+        throw new AssertionError("writer failed", e);
+      }
+    }
+
+    /** {@link #release()}, then {@link #join()}; may be called after either. */
+    @Override
+    public void close() {
+      release();
+      try {
+        join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while joining the writer", e);
       }
     }
   }
