@@ -9,6 +9,7 @@
  * io.github.vmalock.rcu.Rcu} domain.
  *
  * <p>Kernel sources modelled: {@code mm/mmap_lock.c}, {@code include/linux/mmap_lock.h}, {@code
- * include/linux/mm_types.h}, {@code mm/vma.c}, {@code mm/mmap.c}.
+ * include/linux/mm_types.h} ({@code MmStruct}, {@code VmArea}), {@code mm/mmap.c}, {@code
+ * mm/mprotect.c} (the package-private {@code MmapOps}) and {@code mm/vma.c} ({@code VmaOps}).
  */
 package io.github.vmalock.mm;
