@@ -32,9 +32,9 @@ import java.util.List;
  *       attached <em>before</em> it is stored, so a reader that finds it in the tree waits for the
  *       period to end like a reader of a changed VMA.
  *   <li>Change the VMA fields ({@code setRange}, {@code setFlags}: asserted write-locked or
- *       detached), then publish the new layout with one {@code storeRange}. Where a new VMA or a
- *       grown neighbour is stored over old ones (a {@code MAP_FIXED} mapping, a merge), that one
- *       store replaces them, so a lock-free walker never sees a gap that was not there.
+ *       detached) and publish each change of the layout with one {@code storeRange}. Where a new
+ *       VMA or a grown neighbour is stored over old ones (a {@code MAP_FIXED} mapping, a merge),
+ *       that one store replaces them, so a lock-free walker never sees a gap that was not there.
  *   <li>{@code remove_vma} the VMAs no longer reachable: {@code vma_mark_detached} (waits for
  *       transient readers that incremented the count before seeing the write lock), then free to
  *       the {@link VmAreaCache}, which may hand the object out again at once ({@code
