@@ -55,6 +55,24 @@ public final class Simulator {
     void progress(World world, long elapsedNanos, long totalNanos, long ops);
   }
 
+  /**
+   * Receives the run's address spaces at the end of a run, for checks from outside the runner (the
+   * soak test recounts them): called on the runner's thread after every worker thread has finished
+   * and the runner's own end-of-run checks ran, before the mms are closed; not called when a thread
+   * was stuck (its mm may still change).
+   */
+  @FunctionalInterface
+  interface EndOfRunHook {
+    /**
+     * Inspects the mms. Context: no simulated thread is running; the calling thread holds no lock.
+     *
+     * @param mm the workload's mm
+     * @param neighbour the neighbour mm sharing the VMA cache ({@link Workload#neighbourWriters()}
+     *     greater than 0), or null
+     */
+    void atEnd(MmStruct mm, MmStruct neighbour);
+  }
+
   private Simulator() {}
 
   /**
@@ -75,6 +93,19 @@ public final class Simulator {
    * @return the report
    */
   public static RunResult run(Workload workload, ProgressListener progress) {
+    return run(workload, progress, null);
+  }
+
+  /**
+   * Runs a workload and hands its mms to {@code endOfRun} before closing them (see {@link
+   * EndOfRunHook}). Context: blocks the calling thread for the run's duration.
+   *
+   * @param workload what to run
+   * @param progress receives progress of a timed run, or null
+   * @param endOfRun called once at the end of a run whose threads all finished, or null
+   * @return the report
+   */
+  static RunResult run(Workload workload, ProgressListener progress, EndOfRunHook endOfRun) {
     World world = workload.world();
     // One cache per run (immediate reuse): runs do not share objects, the neighbour mm does.
     VmAreaCache cache = new VmAreaCache();
@@ -90,7 +121,12 @@ public final class Simulator {
     SimContext ctx = SimContext.of(mm, world, layout);
     SimContext neighbour = null;
     if (workload.neighbourWriters() > 0) {
-      MmStruct other = MmStruct.builder().cache(cache).lockMode(world.lockMode()).build();
+      MmStruct other =
+          MmStruct.builder()
+              .cache(cache)
+              .lockMode(world.lockMode())
+              .debug(workload.debug())
+              .build();
       layout.populate(other);
       neighbour = new SimContext(other, world, layout, new PageTable(layout), ctx.violations());
     }
@@ -195,6 +231,9 @@ public final class Simulator {
             ctx.violations().leakCount(),
             ctx.violations().leakSamples(),
             mapCount);
+    if (endOfRun != null && !stuck) {
+      endOfRun.atEnd(mm, neighbour == null ? null : neighbour.mm());
+    }
     if (quiescent) {
       mm.close(); // exit_mmap: would wait forever on a VMA with a leaked read reference
     }

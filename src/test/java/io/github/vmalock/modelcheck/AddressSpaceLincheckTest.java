@@ -10,6 +10,7 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.Validate;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,12 @@ public class AddressSpaceLincheckTest {
   /** Starts with one VMA over pages 1 and 2. */
   public AddressSpaceLincheckTest() {
     mm.mmap(BASE + PAGE, 2 * PAGE, VmFlags.VM_READ);
+  }
+
+  /** Instruments the protocol classes outside the measured invocations (see LincheckWarmUp). */
+  @BeforeAll
+  static void instrumentFirst() {
+    LincheckWarmUp.instrumentProtocolClasses();
   }
 
   static long addr(int page) {
