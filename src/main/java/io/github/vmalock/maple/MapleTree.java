@@ -756,7 +756,8 @@ public final class MapleTree<T> {
     // Branch-free: count the pivots below index. The unused pivots hold -1L (ULONG_MAX), which is
     // below no index, so the count stops at end without a test; a random index would make the
     // exit branch of an early-exit scan mispredict once per level. The pivots are fields of the
-    // node, so the scan touches no other object (see the class notes, "Node layout").
+    // node, so the scan reads the node object only (see the class notes, "Node layout"); an
+    // internal node has at most ARANGE_SLOTS - 1 = 9 pivots, so only a leaf counts p9 to p14.
     long x = index + Long.MIN_VALUE;
     int i =
         lt(n.p0, x)
