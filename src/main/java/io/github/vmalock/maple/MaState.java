@@ -335,7 +335,7 @@ public final class MaState<T> {
     if (offset < n.end) {
       offset++;
       index = oldLast + 1;
-      last = offset == n.end ? nodeMax : n.pivots[offset];
+      last = offset == n.end ? nodeMax : n.pivot(offset);
       return (T) n.slots[offset];
     }
     T e = descend(oldLast + 1);
@@ -350,7 +350,7 @@ public final class MaState<T> {
     if (offset > 0) {
       offset--;
       last = oldIndex - 1;
-      index = offset == 0 ? nodeMin : n.pivots[offset - 1] + 1;
+      index = offset == 0 ? nodeMin : n.pivot(offset - 1) + 1;
       return (T) n.slots[offset];
     }
     T e = descend(oldIndex - 1);
@@ -365,8 +365,8 @@ public final class MaState<T> {
     long max = -1L;
     while (true) {
       int i = MapleTree.slotOf(n, at);
-      long cmin = i == 0 ? min : n.pivots[i - 1] + 1;
-      long cmax = i == n.end ? max : n.pivots[i];
+      long cmin = i == 0 ? min : n.pivot(i - 1) + 1;
+      long cmax = i == n.end ? max : n.pivot(i);
       if (n.leaf) {
         node = n;
         nodeMin = min;

@@ -3,7 +3,6 @@ package io.github.vmalock.mm;
 import io.github.vmalock.locking.Refcount;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.function.IntPredicate;
 
 /**
  * A virtual memory area, the kernel's {@code struct vm_area_struct}: a half-open address range
@@ -87,8 +86,10 @@ import java.util.function.IntPredicate;
  * <p><b>Known weak points.</b> The count {@code FLAG + 1} is ambiguous between "writer excluding,
  * no readers" and "detaching, one transient reader" (as in the kernel, whose last reader may then
  * wake the detacher spuriously); {@link #endRead()} therefore refuses it and {@code 1} only for
- * faithful mms (a real reader never sees them). No owner is recorded (the kernel has none either):
- * outside debug mode, a thread may release a reference another thread took.
+ * faithful mms (a real reader never sees them): it decrements first and undoes the decrement when
+ * the old value shows the call was a bug, so a wrong {@code endRead()} is visible to other threads
+ * for a moment (see its Javadoc). No owner is recorded (the kernel has none either): outside debug
+ * mode, a thread may release a reference another thread took.
  */
 public final class VmArea {
   /** Bit of {@code vm_refcnt} that a writer or a detach sets to exclude readers. */
@@ -109,12 +110,17 @@ public final class VmArea {
   /** The reader limit in force; lowered by tests only ({@link #setRefcntLimitForTest(int)}). */
   static int refcntLimit = VM_REFCNT_LIMIT;
 
-  /** The {@code vm_refcnt} values from which a real reader's {@link #endRead()} is a bug. */
-  private static final IntPredicate STRICT_END_READ_INVALID =
-      c -> c <= 1 || c == VM_REFCNT_EXCLUDE_READERS_FLAG || c == VM_REFCNT_EXCLUDE_READERS_FLAG + 1;
-
-  /** Known-bad variants may leave a real reader in a detaching VMA: refuse only underflow. */
-  private static final IntPredicate LAX_END_READ_INVALID = c -> c <= 0;
+  /**
+   * Whether {@code c} is a {@code vm_refcnt} value from which a real reader's {@link #endRead()} is
+   * a bug. Strict (faithful mms): 1 or less, {@code FLAG} and {@code FLAG + 1} (no read reference
+   * in any of them). Lax (known-bad variants, which may leave a real reader in a detaching VMA):
+   * only underflow, 0 or less.
+   */
+  static boolean endReadInvalid(int c, boolean strict) {
+    return strict
+        ? c <= 1 || c == VM_REFCNT_EXCLUDE_READERS_FLAG || c == VM_REFCNT_EXCLUDE_READERS_FLAG + 1
+        : c <= 0;
+  }
 
   long vmStart;
   long vmEnd;
@@ -268,8 +274,14 @@ public final class VmArea {
    * MmStruct#lockNextVma(long)} or {@link #startReadLocked()}); any thread may drop it (no owner,
    * as in the kernel) except in debug mode.
    *
+   * <p>The decrement is one atomic {@code getAndAdd} (the kernel's {@code
+   * __refcount_dec_and_test()}), not a compare-and-set loop; a decrement from a value that holds no
+   * read reference is detected afterwards from the old value and undone before the exception is
+   * thrown. Until the undo, another thread may see the wrong count for a moment (a reader is then
+   * refused and retries or falls back; a waiting writer is woken after the undo to look again).
+   *
    * @throws IllegalStateException if the VMA holds no read reference at all, or, in debug mode, if
-   *     the calling thread holds none on it; nothing changes then
+   *     the calling thread holds none on it; the count is restored (debug mode: never changed)
    */
   public void endRead() {
     // Copy vm_mm first: once the count drops, the object may be freed and reused by another mm.
@@ -284,17 +296,18 @@ public final class VmArea {
               + " (lockdep: releasing a lock not held); "
               + mm.tracker.describe());
     }
-    int n =
-        Refcount.decrementChecked(
-            VM_REFCNT,
-            this,
-            mm.variant == ProtocolVariant.FAITHFUL
-                ? STRICT_END_READ_INVALID
-                : LAX_END_READ_INVALID);
-    if (n == Integer.MIN_VALUE) {
+    // One plain atomic decrement, as the kernel's __refcount_dec_and_test() (no CAS loop); a
+    // decrement from a value holding no read reference is detected afterwards and undone.
+    int n = Refcount.subReturn(VM_REFCNT, this, 1);
+    if (endReadInvalid(n + 1, mm.variant == ProtocolVariant.FAITHFUL)) {
+      int restored = Refcount.subReturn(VM_REFCNT, this, -1);
+      if (restored != 0 && readersExcluded(restored)) {
+        // A writer may have seen the transient value and parked: let it look again.
+        mm.vmaWriterWait.wakeUp();
+      }
       throw new IllegalStateException(
           "vma_end_read without a read reference: vm_refcnt=0x"
-              + Integer.toHexString(refcnt())
+              + Integer.toHexString(n + 1)
               + " on "
               + this);
     }
