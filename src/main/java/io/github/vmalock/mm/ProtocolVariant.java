@@ -45,7 +45,11 @@ public enum ProtocolVariant {
 
   /**
    * {@code vma_mark_detached} that drops the attach reference and returns without waiting for
-   * transient readers (the VMA may be freed and reused while a reader still holds a reference).
+   * transient readers (the VMA may be freed and reused while a reader still holds a reference). The
+   * reader's late put then lands on the reused object: {@code vma_init}'s reset to 0 has already
+   * forgotten that reference, so an attached VMA drops to {@code vm_refcnt} 0 (or -1), and {@link
+   * MmStruct#lockVmaUnderRcu(long)} walking to it retries its "detached under us" path without end,
+   * as the kernel's {@code goto retry} would.
    */
   DETACH_NO_WAIT;
 

@@ -29,6 +29,18 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * checks that the removed VMA's {@code vm_refcnt} is 0. The reader keeps locking address A in mm1,
  * so its stale references hit the object while it is being detached from mm2 (or mm1).
  *
+ * <p><b>Stopping at the first bad detach.</b> A detach that returns with a transient reader inside
+ * (the {@code DETACH_NO_WAIT} variant) frees the object with that reader's reference still in its
+ * count. Mapping it again would let the reader's late {@code vma_refcount_put} land on the
+ * re-attached VMA: its count drops from 1 to 0 (or {@code vma_init}'s reset is undone to -1) while
+ * it is in mm1's tree. {@code lock_vma_under_rcu} then sees an increment from 0 refused as
+ * "detached under us" (-EAGAIN) and walks the tree again, finding the same VMA, forever: the
+ * kernel's {@code goto retry} has no bound either, since a detached VMA is never in the tree. So
+ * the writer stops recycling as soon as it sees a count that is not 0 after a {@code munmap}: it
+ * leaves the object unmapped (the late put then lands on a free object, harmlessly) and the
+ * reader's loop ends. The bad detach is reported as r1 within the state's time instead of as a hung
+ * fork. Under the faithful protocol the count is always 0 there, so the writer never stops early.
+ *
  * <p>r1: the writer's violations (bit 0: refcount not 0 after munmap in mm1, bit 1: in mm2). r2:
  * the reader's violations ({@link MmHarness#checkHeld} bits). r3: the arbiter's quiescence check.
  */
@@ -64,20 +76,25 @@ public class DetachWaitsForTransientReaders {
     current = mm1.mmap(A, PAGE, RW);
   }
 
-  /** Moves the VMA between mm1 and mm2 at A; checks every detach. */
+  /**
+   * Moves the VMA between mm1 and mm2 at A; checks every detach, and stops with the object unmapped
+   * at the first one that left a reference behind.
+   */
   @Actor
   public void writer(III_Result r) {
     int bad = 0;
     VmArea vma = current;
-    for (int i = 0; i < CYCLES; i++) {
+    for (int i = 0; i < CYCLES && bad == 0; i++) {
       mm1.munmap(A, PAGE);
       if (vma.refcnt() != 0) {
         bad |= 1;
+        break;
       }
       vma = mm2.mmap(A, PAGE, RW);
       mm2.munmap(A, PAGE);
       if (vma.refcnt() != 0) {
         bad |= 2;
+        break;
       }
       vma = mm1.mmap(A, PAGE, RW);
     }

@@ -67,18 +67,20 @@ public class LockVmaUnderRcuVsRepeatedWriteLock {
   public void writer(III_Result r) {
     int seen = 0;
     for (int round = 0; round < ROUNDS; round++) {
-      mm.mmapWriteLock();
-      try {
-        mm.vmaLookup(A).startWrite();
-        writerInside = 1;
-        for (int i = 0; i < HOLD; i++) {
-          seen |= readerInside;
-          Thread.onSpinWait();
-        }
-        writerInside = 0;
-      } finally {
-        mm.mmapWriteUnlock();
-      }
+      seen |=
+          MmHarness.withVmaWriteLocked(
+              mm,
+              A,
+              () -> {
+                writerInside = 1;
+                int s = 0;
+                for (int i = 0; i < HOLD; i++) {
+                  s |= readerInside;
+                  Thread.onSpinWait();
+                }
+                writerInside = 0;
+                return s;
+              });
       for (int i = 0; i < HOLD; i++) {
         Thread.onSpinWait();
       }

@@ -63,21 +63,20 @@ public class LockVmaUnderRcuVsWriteLocked {
   /** {@code mmap_write_lock}; {@code vma_start_write}; stay inside; {@code mmap_write_unlock}. */
   @Actor
   public void writer(III_Result r) {
-    mm.mmapWriteLock();
-    try {
-      VmArea vma = mm.vmaLookup(A);
-      vma.startWrite();
-      writerInside = 1;
-      int seen = 0;
-      for (int i = 0; i < SPIN_LIMIT / 64 && seen == 0; i++) {
-        seen = readerInside;
-        Thread.onSpinWait();
-      }
-      writerInside = 0;
-      r.r1 = seen;
-    } finally {
-      mm.mmapWriteUnlock();
-    }
+    r.r1 =
+        MmHarness.withVmaWriteLocked(
+            mm,
+            A,
+            () -> {
+              writerInside = 1;
+              int seen = 0;
+              for (int i = 0; i < SPIN_LIMIT / 64 && seen == 0; i++) {
+                seen = readerInside;
+                Thread.onSpinWait();
+              }
+              writerInside = 0;
+              return seen;
+            });
   }
 
   /** {@code lock_vma_under_rcu}; if it succeeds, look for the writer; {@code vma_end_read}. */

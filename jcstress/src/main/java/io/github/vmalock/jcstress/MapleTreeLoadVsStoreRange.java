@@ -41,14 +41,8 @@ import org.openjdk.jcstress.infra.results.LLL_Result;
 @State
 public class MapleTreeLoadVsStoreRange {
 
-  private final MapleTree<String> tree = new MapleTree<>();
-
-  /** Builds the two-leaf tree: range k covers [10k, 10k + 9] with the letter 'A' + k. */
-  public MapleTreeLoadVsStoreRange() {
-    for (int k = 0; k < 24; k++) {
-      tree.storeRange(10L * k, 10L * k + 9, String.valueOf((char) ('A' + k)));
-    }
-  }
+  /** The two-leaf tree: range k covers [10k, 10k + 9] with the letter 'A' + k. */
+  private final MapleTree<String> tree = MapleHarness.twoLeafTree();
 
   /** The writer: splits "K" [100, 109] around 105. */
   @Actor

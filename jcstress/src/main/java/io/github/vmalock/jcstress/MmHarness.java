@@ -4,6 +4,7 @@ import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmAreaCache;
 import io.github.vmalock.mm.VmFlags;
+import java.util.function.IntSupplier;
 
 /**
  * Shared constants and small helpers of the mm harnesses.
@@ -42,7 +43,97 @@ final class MmHarness {
    */
   static final int SPIN_LIMIT = 1 << 16;
 
+  /**
+   * How long a looping reader's attempt counter must stand still before a writer takes the reader
+   * for stalled (preempted, or held up) inside its attempt: 20 microseconds, some hundred times an
+   * uncontended {@code lockVmaUnderRcu}, far below a scheduler time slice.
+   */
+  static final long STALL_NANOS = 20_000;
+
+  /** Bound on a writer's wait for a reader stall: 500 microseconds per state. */
+  static final long STALL_WAIT_NANOS = 500_000;
+
   private MmHarness() {}
+
+  /**
+   * Waits until a looping reader stalls inside an attempt: its attempt counter (bumped before each
+   * attempt) is positive and has not moved for {@link #STALL_NANOS}, or until {@link
+   * #STALL_WAIT_NANOS} have passed.
+   *
+   * <p>The lock-free lookups' races need the reader held up between its tree walk and its refcount
+   * increment while the writer changes the VMA: a window of some nanoseconds that only a preemption
+   * (or an unlucky cache miss) widens. A writer that acts as soon as the reader stalls, and then
+   * leaves the changed layout in place, turns every stall inside that window into an observation,
+   * where a writer acting at a random moment needs the stall and its own step to coincide. Timing
+   * out only makes the state an ordinary, uninteresting interleaving.
+   *
+   * @param attempts reads the reader's attempt counter (a volatile field)
+   * @return whether a stall was seen
+   */
+  static boolean awaitReaderStall(IntSupplier attempts) {
+    long start = System.nanoTime();
+    long since = start;
+    int last = attempts.getAsInt();
+    for (; ; ) {
+      Thread.onSpinWait();
+      long now = System.nanoTime();
+      int a = attempts.getAsInt();
+      if (a != last) {
+        last = a;
+        since = now;
+      } else if (a > 0 && now - since >= STALL_NANOS) {
+        return true;
+      }
+      if (now - start >= STALL_WAIT_NANOS) {
+        return false;
+      }
+    }
+  }
+
+  /**
+   * {@code mmap_write_lock}; {@code vma_start_write} on the VMA covering {@code addr}; runs {@code
+   * whileLocked}; {@code mmap_write_unlock} (also when {@code whileLocked} throws).
+   *
+   * <p>Blocks in {@code mmap_write_lock} and, while readers hold the VMA, in {@code
+   * vma_start_write}.
+   *
+   * @return what {@code whileLocked} returned
+   * @throws IllegalStateException if no VMA covers {@code addr}
+   */
+  static int withVmaWriteLocked(MmStruct mm, long addr, IntSupplier whileLocked) {
+    mm.mmapWriteLock();
+    try {
+      VmArea vma = mm.vmaLookup(addr);
+      if (vma == null) {
+        throw new IllegalStateException("no VMA at 0x" + Long.toHexString(addr));
+      }
+      vma.startWrite();
+      return whileLocked.getAsInt();
+    } finally {
+      mm.mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code mmap_write_lock}; {@code vma_start_write} on the VMA covering {@code addr} (waits for
+   * its readers to leave); {@code mmap_write_unlock}.
+   *
+   * @throws IllegalStateException if no VMA covers {@code addr}
+   */
+  static void writeLockVma(MmStruct mm, long addr) {
+    withVmaWriteLocked(mm, addr, () -> 0);
+  }
+
+  /**
+   * Holds the VMA covering {@code addr} write-locked until another thread queues on {@code
+   * mmap_lock} (a reader whose lock-free fast path failed on that VMA and fell back to the mmap
+   * lock), at most {@link #SPIN_LIMIT} spins; then releases the mmap write lock.
+   *
+   * @return whether a waiter was seen
+   */
+  static boolean holdVmaWriteLockedUntilMmapLockWaiter(MmStruct mm, long addr) {
+    return withVmaWriteLocked(mm, addr, () -> awaitMmapLockWaiter(mm) ? 1 : 0) != 0;
+  }
 
   /** A fresh mm with a cache of its own; the variant comes from {@code vmalock.variant}. */
   static MmStruct newMm() {

@@ -4,8 +4,6 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.github.vmalock.rcu.Rcu;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -42,40 +40,21 @@ import org.openjdk.jcstress.infra.results.II_Result;
     expect = FORBIDDEN,
     desc = "Anything else, in particular (1, 0): a section spanning the grace period")
 @State
-public class RcuSyncRead {
+public class RcuSyncRead extends RcuSyncReadCells {
   private static final Rcu RCU = Rcu.builder().reclaimerThread(false).build();
-
-  @SuppressWarnings("UnusedVariable") // accessed through X
-  private int x;
-
-  @SuppressWarnings("UnusedVariable") // accessed through Y
-  private int y;
 
   @Actor
   public void p0() {
     RCU.readLock();
-    X.setOpaque(this, 1); // WRITE_ONCE(*x, 1)
-    Y.setOpaque(this, 1); // WRITE_ONCE(*y, 1)
+    writeOnceX(1);
+    writeOnceY(1);
     RCU.readUnlock();
   }
 
   @Actor
   public void p1(II_Result r) {
-    r.r1 = (int) X.getOpaque(this); // READ_ONCE(*x)
+    r.r1 = readOnceX();
     RCU.synchronize(); // synchronize_rcu()
-    r.r2 = (int) Y.getOpaque(this); // READ_ONCE(*y)
-  }
-
-  private static final VarHandle X;
-  private static final VarHandle Y;
-
-  static {
-    try {
-      MethodHandles.Lookup l = MethodHandles.lookup();
-      X = l.findVarHandle(RcuSyncRead.class, "x", int.class);
-      Y = l.findVarHandle(RcuSyncRead.class, "y", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
+    r.r2 = readOnceY();
   }
 }

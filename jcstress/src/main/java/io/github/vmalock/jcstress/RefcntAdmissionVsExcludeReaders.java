@@ -69,12 +69,7 @@ public class RefcntAdmissionVsExcludeReaders {
   /** {@code mmap_write_lock}; {@code vma_start_write} (waits for the held reference); unlock. */
   @Actor
   public void writer(IIII_Result r) {
-    mm.mmapWriteLock();
-    try {
-      mm.vmaLookup(A).startWrite();
-    } finally {
-      mm.mmapWriteUnlock();
-    }
+    MmHarness.writeLockVma(mm, A);
   }
 
   /** Waits for the flag, tries to get in, then drops every reference. */

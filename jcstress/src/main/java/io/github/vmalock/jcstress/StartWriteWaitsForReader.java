@@ -64,13 +64,7 @@ public class StartWriteWaitsForReader {
   /** {@code mmap_write_lock}; {@code vma_start_write}; must see "released". */
   @Actor
   public void writer(II_Result r) {
-    mm.mmapWriteLock();
-    try {
-      mm.vmaLookup(A).startWrite();
-      r.r1 = released;
-    } finally {
-      mm.mmapWriteUnlock();
-    }
+    r.r1 = MmHarness.withVmaWriteLocked(mm, A, () -> released);
   }
 
   /** After both: the VMA is back to one (attach) reference. */

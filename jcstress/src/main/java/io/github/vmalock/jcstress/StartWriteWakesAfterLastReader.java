@@ -48,12 +48,7 @@ public class StartWriteWakesAfterLastReader {
   /** {@code mmap_write_lock}; {@code vma_start_write} (waits for the reader); unlock. */
   @Actor
   public void writer() {
-    mm.mmapWriteLock();
-    try {
-      mm.vmaLookup(A).startWrite();
-    } finally {
-      mm.mmapWriteUnlock();
-    }
+    MmHarness.writeLockVma(mm, A);
   }
 
   /** The reader leaves. */

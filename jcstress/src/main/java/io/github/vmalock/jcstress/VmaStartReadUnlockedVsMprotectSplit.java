@@ -64,13 +64,7 @@ public class VmaStartReadUnlockedVsMprotectSplit {
   /** Holds the VMA write-locked until the reader queues, then splits it. */
   @Actor
   public void writer(III_Result r) {
-    mm.mmapWriteLock();
-    try {
-      mm.vmaLookup(A).startWrite();
-      MmHarness.awaitMmapLockWaiter(mm);
-    } finally {
-      mm.mmapWriteUnlock();
-    }
+    MmHarness.holdVmaWriteLockedUntilMmapLockWaiter(mm, A);
     mm.mprotect(A + PAGE, PAGE, RW);
     mm.mmapReadLock();
     try {

@@ -58,13 +58,7 @@ public class VmaStartReadUnlockedVsMunmap {
   /** Holds the VMA write-locked until the reader queues, then unmaps it. */
   @Actor
   public void writer(III_Result r) {
-    mm.mmapWriteLock();
-    try {
-      mm.vmaLookup(A).startWrite();
-      MmHarness.awaitMmapLockWaiter(mm);
-    } finally {
-      mm.mmapWriteUnlock();
-    }
+    MmHarness.holdVmaWriteLockedUntilMmapLockWaiter(mm, A);
     mm.munmap(A, PAGE);
     unmapped = 1;
     r.r1 = mapped.refcnt() == 0 ? 0 : 1;

@@ -56,17 +56,17 @@ public class VmaStartReadUnlockedVsWriteLocked {
   /** Write-locks the VMA and holds it until the reader waits for {@code mmap_lock}. */
   @Actor
   public void writer(III_Result r) {
-    mm.mmapWriteLock();
-    try {
-      VmArea vma = mm.vmaLookup(A);
-      vma.startWrite();
-      writerInside = 1;
-      MmHarness.awaitMmapLockWaiter(mm);
-      r.r1 = readerInside;
-      writerInside = 0;
-    } finally {
-      mm.mmapWriteUnlock();
-    }
+    r.r1 =
+        MmHarness.withVmaWriteLocked(
+            mm,
+            A,
+            () -> {
+              writerInside = 1;
+              MmHarness.awaitMmapLockWaiter(mm);
+              int seen = readerInside;
+              writerInside = 0;
+              return seen;
+            });
   }
 
   /** {@code vma_start_read_unlocked(A)}; checks what it returns; {@code vma_end_read}. */
