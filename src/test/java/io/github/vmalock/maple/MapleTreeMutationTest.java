@@ -29,6 +29,8 @@ class MapleTreeMutationTest {
     assertThat(t.emptyArea(10, 100, 1)).isEqualTo(10L); // the gap [10, 10] ends at min
     assertThat(t.emptyArea(5, 10, 1)).isEqualTo(10L); // the gap starts at max
     assertThat(t.emptyArea(20, 30, 1)).isEqualTo(21L); // the free tail starts at min + 1
+    assertThat(t.emptyArea(10, 10, 1)).isEqualTo(10L); // a window exactly the wanted size
+    assertThat(t.emptyArea(21, 22, 2)).isEqualTo(21L);
   }
 
   @Test
