@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -326,6 +327,7 @@ class RcuTest {
   }
 
   @Test
+  @Tag("stress") // about 40 s on two shared cores; left out of the PIT run (pom.xml, PIT.md)
   @DisplayName("100,000 short-lived reader threads do not grow the registry without bound")
   void manyShortLivedThreads() throws InterruptedException {
     int threads = TestScale.pick(100_000, 1_000_000);
