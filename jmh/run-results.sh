@@ -32,10 +32,9 @@ if [[ "${1:-}" != "--page-only" ]]; then
   cp target/results.json "$json"
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   minutes=$(( ($(date +%s) - start + 59) / 60 ))
-  note="The run took about ${minutes} min with \`${opts[*]} -prof gc\`. The machine's $(nproc) CPUs \
-were shared with other builds and test runs during it (load average 1/5/15 min: ${load_before} \
-before, ${load_after} after), so the numbers are noisy, the two-thread ones most: a second \
-thread did not always have a core of its own."
+  note="The run took about ${minutes} min with \`${opts[*]} -prof gc\` on $(nproc) CPUs (load average \
+1/5/15 min: ${load_before} before, ${load_after} after; a load near or above the CPU count means \
+other work shared the cores and the numbers, the two-thread ones most, are noisy)."
   printf '%s\n' "$note" > results-run.txt
 elif [[ -f results-run.txt ]]; then
   note=$(cat results-run.txt)
