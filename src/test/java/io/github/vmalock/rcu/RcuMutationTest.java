@@ -24,23 +24,7 @@ class RcuMutationTest {
   void registrationSweepsDeadReaders() throws InterruptedException {
     int batch = 16;
     try (Rcu rcu = faithful(false)) {
-      int maxSize = 0;
-      for (int i = 0; i < 480; i += batch) {
-        Thread[] ts = new Thread[batch];
-        for (int j = 0; j < batch; j++) {
-          ts[j] =
-              new Thread(
-                  () -> {
-                    rcu.readLock();
-                    rcu.readUnlock();
-                  });
-          ts[j].start();
-        }
-        for (Thread t : ts) {
-          t.join();
-        }
-        maxSize = Math.max(maxSize, rcu.registrySize());
-      }
+      int maxSize = RcuTestSupport.churnShortLivedReaders(rcu, 480, batch);
       // a sweep runs when the registry passes twice the live count plus a slack of 64
       assertThat(maxSize).isLessThan(2 * batch + 64 + batch + 2);
       rcu.synchronize();

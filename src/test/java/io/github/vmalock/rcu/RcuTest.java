@@ -333,23 +333,7 @@ class RcuTest {
     int threads = TestScale.pick(100_000, 1_000_000);
     int batch = 16;
     try (Rcu rcu = faithful(false)) {
-      int maxSize = 0;
-      for (int i = 0; i < threads; i += batch) {
-        Thread[] ts = new Thread[batch];
-        for (int j = 0; j < batch; j++) {
-          ts[j] =
-              new Thread(
-                  () -> {
-                    rcu.readLock();
-                    rcu.readUnlock();
-                  });
-          ts[j].start();
-        }
-        for (Thread t : ts) {
-          t.join();
-        }
-        maxSize = Math.max(maxSize, rcu.registrySize());
-      }
+      int maxSize = RcuTestSupport.churnShortLivedReaders(rcu, threads, batch);
       // sweeps run when the registry doubles past the live count plus a slack of 64
       assertThat(maxSize).isLessThan(2 * batch + 64 + batch + 2);
       rcu.synchronize();

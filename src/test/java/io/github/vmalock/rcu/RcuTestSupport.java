@@ -101,4 +101,29 @@ final class RcuTestSupport {
     reader.join();
     return violated.get();
   }
+
+  /**
+   * Starts {@code threads} short-lived threads, {@code batch} at a time, each entering and leaving
+   * one read-side section and dying; returns the largest registry size seen after a batch ended.
+   */
+  static int churnShortLivedReaders(Rcu rcu, int threads, int batch) throws InterruptedException {
+    int maxSize = 0;
+    for (int i = 0; i < threads; i += batch) {
+      Thread[] ts = new Thread[batch];
+      for (int j = 0; j < batch; j++) {
+        ts[j] =
+            new Thread(
+                () -> {
+                  rcu.readLock();
+                  rcu.readUnlock();
+                });
+        ts[j].start();
+      }
+      for (Thread t : ts) {
+        t.join();
+      }
+      maxSize = Math.max(maxSize, rcu.registrySize());
+    }
+    return maxSize;
+  }
 }
