@@ -17,8 +17,8 @@ import java.lang.invoke.VarHandle;
  *       compare-and-exchange loop with <em>acquire</em> ordering on success: the caller's later
  *       loads (of the object's fields, of a sequence count) cannot move before the increment. It
  *       pairs with the release store that published the count ({@link #setRelease}, {@code
- *       refcount_set_release} in {@code vma_mark_attached}) and with the release in {@link
- *       #decrementChecked}.
+ *       refcount_set_release} in {@code vma_mark_attached}) and with the decrement in {@link
+ *       #subReturn} (volatile, so at least release).
  *   <li>Decrements and flag additions are volatile (sequentially consistent) read-modify-writes.
  *       The decrement must be: a reader that drops a reference and then looks for a waiting writer
  *       ({@link RcuWait#wakeUp()}) and a writer that publishes itself as the waiter and then reads
@@ -100,32 +100,6 @@ public final class Refcount {
    */
   public static int subReturn(VarHandle handle, Object holder, int delta) {
     return (int) handle.getAndAdd(holder, -delta) - delta;
-  }
-
-  /**
-   * Decrements the count by one unless {@code isInvalid} says the current value holds no reference
-   * that could be dropped; volatile ({@code __refcount_dec_and_test}, with the underflow check the
-   * kernel's {@code refcount_t} saturation would only warn about).
-   *
-   * @param handle a VarHandle for an {@code int} field of {@code holder}
-   * @param holder the object holding the count
-   * @param isInvalid values from which a decrement is a caller bug
-   * @return the value after the decrement, or {@link Integer#MIN_VALUE} if the current value was
-   *     invalid and nothing changed
-   */
-  public static int decrementChecked(
-      VarHandle handle, Object holder, java.util.function.IntPredicate isInvalid) {
-    int c = (int) handle.getVolatile(holder);
-    for (; ; ) {
-      if (isInvalid.test(c)) {
-        return Integer.MIN_VALUE;
-      }
-      int witness = (int) handle.compareAndExchange(holder, c, c - 1);
-      if (witness == c) {
-        return c - 1;
-      }
-      c = witness;
-    }
   }
 
   /**
