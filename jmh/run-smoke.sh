@@ -11,6 +11,8 @@
 #   impl=PER_VMA     VmaLookupBench.Impl, and LockMode in UnderWriterBench and SameVmaSharingBench
 #   gapPct=0         VmaLookupBench: no addresses in gaps
 #   sharing=DIFFERENT_VMAS   SameVmaSharingBench.twoThreads
+#   step=PER_VMA     FastPathCostBench (and its THP subclass): the whole fast path
+#   neighbour=WRITER UnderWriterCauseBench (and its Epsilon subclass): the real writer
 set -euo pipefail
 cd "$(dirname "$0")"
 jar=target/benchmarks.jar
@@ -19,7 +21,7 @@ log=target/jmh-smoke.log
 start=$(date +%s)
 set +e
 java -jar "$jar" -f 1 -wi 1 -w 100ms -i 1 -r 100ms -foe true \
-  -p size=64 -p impl=PER_VMA -p gapPct=0 -p sharing=DIFFERENT_VMAS \
+  -p size=64 -p impl=PER_VMA -p gapPct=0 -p sharing=DIFFERENT_VMAS -p step=PER_VMA -p neighbour=WRITER \
   -rf json -rff target/jmh-smoke.json "$@" 2>&1 | tee "$log" | grep -E --line-buffered '^# Benchmark:|^Benchmark |^[A-Za-z].*(ns/op|ops/|us/op|B/op)|ERROR|Exception|No matching benchmarks'
 rc=${PIPESTATUS[0]}
 set -e

@@ -181,8 +181,16 @@ final class TestSupport {
     void run() throws Exception;
   }
 
-  /** The scale of randomized and stress tests: {@code vmalock.scale=large} multiplies by 20. */
+  /**
+   * The scale of randomized and stress tests: {@code vmalock.scale=large} multiplies by 20, {@code
+   * tiny} (the mutation-testing profile) divides by 20.
+   */
   static int scaled(int small) {
-    return "large".equals(System.getProperty("vmalock.scale", "small")) ? small * 20 : small;
+    return switch (System.getProperty("vmalock.scale", "small")) {
+      case "large" -> small * 20;
+      // The mutation-testing profile's scale: a mutant run repeats every covering test.
+      case "tiny" -> Math.max(1, small / 20);
+      default -> small;
+    };
   }
 }
