@@ -34,8 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link Step#LOAD_REFCOUNT}: the same load, then an atomic increment and decrement on the
  *       found object (the two read-modify-writes the fast path does on {@code vm_refcnt}).
  *   <li>{@link Step#VMA_LOAD}: a bare load from a maple tree holding the mm's own {@code VmArea}
- *       objects, plus a read of the VMA's start: the same walk, landing on the objects the fast path
- *       locks, where they lie in the heap.
+ *       objects, plus a read of the VMA's start: the same walk, landing on the objects the fast
+ *       path locks, where they lie in the heap.
  *   <li>{@link Step#PER_VMA}: {@code lockVmaUnderRcu} + {@code endRead}, the fast path.
  * </ul>
  *
@@ -134,7 +134,9 @@ public class FastPathCostBench {
       }
     }
 
-    /** One lookup of {@code addr} through {@link #step}: the found start (every address is mapped). */
+    /**
+     * One lookup of {@code addr} through {@link #step}: the found start (every address is mapped).
+     */
     long lookup(long addr) {
       switch (step) {
         case LOAD:
