@@ -58,11 +58,14 @@ class MapleTreeMutationTest {
   }
 
   @Test
-  @DisplayName("storeRange and insertRange release the writer lock: another thread can write next")
+  @DisplayName(
+      "storeRange, insertRange and erase release the writer lock: another thread can write next")
   void writerLockReleased() throws Exception {
     MapleTree<String> t = new MapleTree<>();
     t.storeRange(0, 9, "a");
     t.insertRange(20, 29, "b");
+    t.insertRange(30, 39, "x");
+    assertThat(t.erase(35)).isEqualTo("x");
     CompletableFuture<Void> other =
         CompletableFuture.runAsync(
             () -> {
@@ -73,6 +76,7 @@ class MapleTreeMutationTest {
     t.storeRange(80, 89, "e"); // and the first thread again
     assertThat(t.size()).isEqualTo(5);
     assertThat(t.load(65)).isEqualTo("d");
+    assertThat(t.load(35)).isNull();
   }
 
   @Test
