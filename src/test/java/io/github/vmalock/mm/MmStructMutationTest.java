@@ -88,4 +88,26 @@ class MmStructMutationTest {
     assertThat(mm.mapCount()).isEqualTo(2);
     mm.close();
   }
+
+  @Test
+  @DisplayName("every return of lockVmaUnderRcu and lockNextVma leaves the RCU read section")
+  void lookupsLeaveTheReadSection() {
+    MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).build();
+    long a = 0x100_0000L;
+    mm.mmap(a, PAGE, VM_READ);
+    assertThat(mm.lockVmaUnderRcu(a + PAGE)).isNull(); // a gap
+    assertThat(mm.rcu().isReadLocked()).isFalse();
+    VmArea found = mm.lockVmaUnderRcu(a);
+    assertThat(found).isNotNull();
+    assertThat(mm.rcu().isReadLocked()).isFalse();
+    found.endRead();
+    VmArea next = mm.lockNextVma(0);
+    assertThat(next).isSameAs(found);
+    assertThat(mm.rcu().isReadLocked()).isFalse();
+    next.endRead();
+    assertThat(mm.lockNextVma(a + PAGE)).isNull(); // nothing above
+    assertThat(mm.rcu().isReadLocked()).isFalse();
+    assertThat(found.refcnt()).isEqualTo(1);
+    mm.close();
+  }
 }

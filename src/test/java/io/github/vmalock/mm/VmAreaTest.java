@@ -79,10 +79,12 @@ class VmAreaTest {
     VmArea v = mm.mmap(A, PAGE, VM_READ);
     assertThatThrownBy(v::endRead)
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("without a read reference");
+        .hasMessageContaining("without a read reference: vm_refcnt=0x1 on");
     assertThat(v.refcnt()).isEqualTo(1);
     mm.munmap(A, PAGE);
-    assertThatThrownBy(v::endRead).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(v::endRead)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("vm_refcnt=0x0 on");
     assertThat(v.refcnt()).isZero();
   }
 
