@@ -127,6 +127,15 @@ final class Bars {
             fastUnder,
             alone,
             0.7));
+    // The same bar within one benchmark class and fork configuration: the diagnostic's reader
+    // beside the real writer against the same reader alone (UnderWriterCauseBench).
+    bars.add(
+        rateRatio(
+            "the same, within one fork configuration (UnderWriterCauseBench reader beside WRITER"
+                + " vs alone)",
+            find("UnderWriterCauseBench.beside:reader", "neighbour", "WRITER"),
+            find("UnderWriterCauseBench.alone"),
+            0.7));
     bars.add(allocGrowth());
     return bars;
   }
