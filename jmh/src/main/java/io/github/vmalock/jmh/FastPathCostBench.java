@@ -169,19 +169,13 @@ public class FastPathCostBench {
     }
   }
 
-  /** Each thread's position in the address stream. */
-  @State(Scope.Thread)
-  public static class Cursor {
-    int next;
-  }
-
   /**
-   * One lookup through the selected step.
+   * One lookup through the selected step ({@link VmaLookupBench}'s cursor over the same stream).
    *
    * @return the found VMA's start
    */
   @Benchmark
-  public long lookup(Space space, Cursor cursor) {
+  public long lookup(Space space, VmaLookupBench.Cursor cursor) {
     int k = cursor.next;
     cursor.next = (k + 1) & (MmLayout.ADDRESSES - 1);
     return space.lookup(space.addrs[k]);
