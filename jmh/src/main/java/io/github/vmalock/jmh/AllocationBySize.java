@@ -4,6 +4,7 @@ import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,6 +26,10 @@ import java.util.regex.Pattern;
  *   <li>{@code rest}: the cycle minus the tree's share: the VMA object, the {@code munmap} gather
  *       list, the RCU callback that frees the VMA, and the like.
  * </ul>
+ *
+ * <p>It also prints the built mm's live size ({@code mm live KB}: the heap in use after full
+ * collections, before and after building it), the working set a lookup over all its VMAs draws from
+ * (see {@link WorkingSetBench}).
  *
  * <p>Run: {@code java -cp jmh/target/benchmarks.jar io.github.vmalock.jmh.AllocationBySize}.
  */
@@ -55,10 +60,13 @@ public final class AllocationBySize {
     }
     long tid = Thread.currentThread().getId();
     System.out.println(
-        "| VMAs | tree height | mm mmap B | mm munmap B | cycle B | tree B | rest B | cycle B per level |");
-    System.out.println("|---|---|---|---|---|---|---|---|");
+        "| VMAs | tree height | mm live KB | live B per VMA | mm mmap B | mm munmap B | cycle B |"
+            + " tree B | rest B | cycle B per level |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|");
     for (int n : sizes) {
+      long heapBefore = liveHeap();
       MmStruct mm = MmLayout.populate(n, LockMode.PER_VMA);
+      long live = liveHeap() - heapBefore;
       MapleTree<Object> tree = new MapleTree<>();
       Object marker = new Object();
       for (int i = 0; i < n; i++) {
@@ -98,9 +106,11 @@ public final class AllocationBySize {
       double treeShare = (double) treeBytes / CYCLES;
       System.out.printf(
           Locale.ROOT,
-          "| %,d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
+          "| %,d | %d | %,d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
           n,
           height,
+          live / 1024,
+          live / n,
           map,
           unmap,
           map + unmap,
@@ -108,5 +118,16 @@ public final class AllocationBySize {
           map + unmap - treeShare,
           (map + unmap) / height);
     }
+  }
+
+  /**
+   * The heap in use after two full collections: with the built mm reachable, the difference across
+   * its construction is its live size (the VMAs, the tree, the mm), give or take a few KB.
+   */
+  private static long liveHeap() {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    memory.gc();
+    memory.gc();
+    return memory.getHeapMemoryUsage().getUsed();
   }
 }

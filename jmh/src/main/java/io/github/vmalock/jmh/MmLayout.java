@@ -102,13 +102,27 @@ final class MmLayout {
    * {@code gapPercent}/100, a byte in the gap page after it, otherwise a byte inside it.
    */
   static long[] addresses(int n, int gapPercent) {
+    return addresses(n, 1, gapPercent);
+  }
+
+  /**
+   * {@link #ADDRESSES} random addresses over {@code count} of the layout's VMAs, every {@code
+   * stride}-th from VMA 0 (VMAs 0, stride, 2 stride, ...): each address picks one of them
+   * uniformly, then a byte as {@link #addresses(int, int)} does. With {@code stride} 1 this is that
+   * stream.
+   */
+  static long[] addresses(int count, int stride, int gapPercent) {
     if (gapPercent < 0 || gapPercent > 100) {
       throw new IllegalArgumentException("gap percentage must be in [0, 100]: " + gapPercent);
+    }
+    if (count < 1 || stride < 1) {
+      throw new IllegalArgumentException(
+          "VMA count and stride must be positive: " + count + ", " + stride);
     }
     SplittableRandom rnd = new SplittableRandom(SEED);
     long[] addrs = new long[ADDRESSES];
     for (int k = 0; k < addrs.length; k++) {
-      long start = vmaStart(rnd.nextInt(n));
+      long start = vmaStart(rnd.nextInt(count) * stride);
       addrs[k] =
           rnd.nextInt(100) < gapPercent
               ? start + VMA_LENGTH + rnd.nextLong(PAGE)

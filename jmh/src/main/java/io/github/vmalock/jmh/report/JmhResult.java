@@ -29,6 +29,7 @@ import java.util.TreeMap;
  * @param name the short benchmark name, {@code Class.method} (or {@code Class.group:label})
  * @param mode JMH's mode ({@code avgt}, {@code thrpt}, {@code sample}, {@code ss})
  * @param threads the threads running this row's method
+ * @param forks the forks (JVMs) the score is averaged over
  * @param params the benchmark parameters, sorted by name
  * @param nsPerOp the time one thread spends per operation, in nanoseconds
  * @param nsError the 99.9% error of {@code nsPerOp} (NaN when JMH gave none)
@@ -40,6 +41,7 @@ public record JmhResult(
     String name,
     String mode,
     int threads,
+    int forks,
     Map<String, String> params,
     double nsPerOp,
     double nsError,
@@ -102,6 +104,7 @@ public record JmhResult(
     String name = shortName(full);
     String mode = row.get("mode").getAsString();
     int threads = row.get("threads").getAsInt();
+    int forks = row.has("forks") ? row.get("forks").getAsInt() : 1;
     Map<String, String> params = new TreeMap<>();
     if (row.has("params")) {
       for (Map.Entry<String, JsonElement> p : row.getAsJsonObject("params").entrySet()) {
@@ -129,7 +132,7 @@ public record JmhResult(
                 + metric.get("scoreUnit").getAsString());
       }
     }
-    out.add(of(name, mode, threads, params, primary, bytes, extras));
+    out.add(of(name, mode, threads, forks, params, primary, bytes, extras));
     // A @Group's methods: JMH lists each as a secondary metric named by its label, in the
     // primary metric's unit. The JSON does not carry the threads of each label; the rows assume
     // they are split evenly (as in every group of this suite: one thread per method).
@@ -141,6 +144,7 @@ public record JmhResult(
                 name + ":" + m.getKey(),
                 mode,
                 perLabel,
+                forks,
                 params,
                 m.getValue(),
                 Double.NaN,
@@ -157,6 +161,7 @@ public record JmhResult(
       String name,
       String mode,
       int threads,
+      int forks,
       Map<String, String> params,
       JsonObject metric,
       double bytes,
@@ -184,6 +189,7 @@ public record JmhResult(
         name,
         mode,
         threads,
+        forks,
         Collections.unmodifiableMap(params),
         ns,
         nsErr,

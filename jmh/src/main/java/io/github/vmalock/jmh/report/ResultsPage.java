@@ -68,7 +68,8 @@ public final class ResultsPage {
     String cpu = cpuModel();
     int cores = Runtime.getRuntime().availableProcessors();
     new ResultsChart(bars)
-        .write(png, "run of " + when + ", " + cpu + ", " + cores + " cores; JMH, one fork");
+        .write(
+            png, "run of " + when + ", " + cpu + ", " + cores + " cores; JMH, " + forks(results));
     Optional<String> analysis =
         notes != null && Files.exists(notes)
             ? Optional.of(Files.readString(notes, StandardCharsets.UTF_8))
@@ -87,6 +88,19 @@ public final class ResultsPage {
             analysis);
     Files.writeString(md, page, StandardCharsets.UTF_8);
     System.out.println("wrote " + md + " and " + png + " from " + results.size() + " rows");
+  }
+
+  /** "one fork", or "one fork per point, N for some" when a second pass ran more. */
+  static String forks(List<JmhResult> results) {
+    int max = results.stream().mapToInt(JmhResult::forks).max().orElse(1);
+    int min = results.stream().mapToInt(JmhResult::forks).min().orElse(1);
+    if (max == min) {
+      return max == 1 ? "one fork" : max + " forks";
+    }
+    return (min == 1 ? "one fork" : min + " forks")
+        + " per point, "
+        + max
+        + " for some (see the table)";
   }
 
   private static String need(String flag, String value) {
@@ -182,8 +196,9 @@ public final class ResultsPage {
     sb.append("## Chart\n\n![JMH results chart](").append(png).append(")\n\n");
     ratios(sb, bars);
     sb.append("## Every result\n\n");
-    sb.append("| benchmark | params | threads | ns/op | ± (99.9%) | ops/s | B/op | other |\n");
-    sb.append("|---|---|---|---|---|---|---|---|\n");
+    sb.append(
+        "| benchmark | params | threads | forks | ns/op | ± (99.9%) | ops/s | B/op | other |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|\n");
     for (JmhResult r : results) {
       sb.append("| ")
           .append(r.name())
@@ -191,6 +206,8 @@ public final class ResultsPage {
           .append(r.paramString())
           .append(" | ")
           .append(r.threads())
+          .append(" | ")
+          .append(r.forks())
           .append(" | ")
           .append(Format.ns(r.nsPerOp()))
           .append(" | ")
