@@ -14,12 +14,16 @@
 #   2. VmaLookupBench.lookup for PER_VMA, MAPLE_LOAD and CSLM at 4,096 and 65,536 VMAs, five forks
 #      per point: at 65,536 VMAs one fork's number depends on where that JVM's heap put the tree
 #      and the VMAs (single forks have differed by 2x), so the size bar is read from five;
-#   3. WorkingSetBench (where the 65,536-VMA time goes), three forks per point.
-# The later passes' rows replace the first pass's rows of the same point (report.MergeResults);
-# the page's table says how many forks each row averages.
+#   3. WorkingSetBench (where the 65,536-VMA time goes), three forks per point;
+#   4. pass 2's PER_VMA and MAPLE_LOAD points again with -Dvmalock.bench.compact=false: the trials
+#      measure the structures as the build left them in the heap, without the full collection that
+#      ends every setup (MmLayout.compact). Kept apart, in jmh/results-as-built.json, for the notes.
+# Passes 2 and 3 replace the first pass's rows of the same point (report.MergeResults); the page's
+# table says how many forks each row averages.
 #
 # Duration: about 18 minutes for the first pass on a 2-core machine (8 s of warmup and
-# measurement per point plus its fork's start and setup), 7 for the second, 5 for the third. The
+# measurement per point plus its fork's start and setup), 7 for the second, 5 for the third and 4
+# for the fourth. The
 # numbers are only as quiet as the machine: the page records the load average before and after the
 # run. Analysis that should survive a regeneration goes in jmh/results-notes.md, which the page
 # copies.
@@ -53,12 +57,15 @@ if [[ "${1:-}" != "--page-only" ]]; then
     pass lookup-forks -f 5 'VmaLookupBench.lookup' -p size=4096,65536 -p impl=PER_VMA,MAPLE_LOAD,CSLM \
       -p gapPct=0
     pass working-set-forks -f 3 'WorkingSetBench'
+    pass as-built -f 5 'VmaLookupBench.lookup' -p size=4096,65536 -p impl=PER_VMA,MAPLE_LOAD \
+      -p gapPct=0 -jvmArgsAppend -Dvmalock.bench.compact=false
     java -cp "$jar" io.github.vmalock.jmh.report.MergeResults "$json" target/results-suite.json \
       target/results-lookup-forks.json target/results-working-set-forks.json
+    cp target/results-as-built.json results-as-built.json
   fi
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   minutes=$(( ($(date +%s) - start + 59) / 60 ))
-  note="The run took about ${minutes} min with \`${opts[*]} -prof gc\` (one fork per point, five and three in the second and third passes) on $(nproc) CPUs (load average \
+  note="The run took about ${minutes} min with \`${opts[*]} -prof gc\` (one fork per point; five, three and five in the second, third and fourth passes) on $(nproc) CPUs (load average \
 1/5/15 min: ${load_before} before, ${load_after} after; a load near or above the CPU count means \
 other work shared the cores and the numbers, the two-thread ones most, are noisy)."
   printf '%s\n' "$note" > results-run.txt

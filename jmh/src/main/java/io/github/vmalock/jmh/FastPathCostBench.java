@@ -124,6 +124,7 @@ public class FastPathCostBench {
       for (int k = 0; k < addrs.length; k++) {
         MmLayout.check(step.name(), size, addrs[k], lookup(addrs[k]));
       }
+      MmLayout.compact();
     }
 
     /** The fast path leaked no reference (checked without allocating). */

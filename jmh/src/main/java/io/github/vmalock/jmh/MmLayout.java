@@ -131,6 +131,19 @@ final class MmLayout {
     return addrs;
   }
 
+  /**
+   * Ends a trial's setup with a full collection, so that the structures it built sit packed in the
+   * heap (the collector slides live objects together, dropping the garbage that copy-on-write
+   * stores left between them), as a slab cache keeps VMAs dense, instead of wherever the young
+   * collections during the build happened to leave them. {@code -Dvmalock.bench.compact=false}
+   * skips it.
+   */
+  static void compact() {
+    if (Boolean.parseBoolean(System.getProperty("vmalock.bench.compact", "true"))) {
+      System.gc();
+    }
+  }
+
   /** Whether {@code addr} lies inside a VMA of the layout (not in a gap), for self-checks. */
   static boolean mapped(int n, long addr) {
     long off = addr - BASE;

@@ -65,6 +65,7 @@ public class SameVmaSharingBench {
     @Setup(Level.Trial)
     public void setUp() {
       mm = MmLayout.populate(size, impl);
+      MmLayout.compact();
     }
 
     /** The readers leaked no reference (checked without allocating). */

@@ -80,6 +80,7 @@ public class UnderWriterBench {
       } finally {
         mm.mmapReadUnlock();
       }
+      MmLayout.compact();
     }
 
     /** The reader and the writer leaked no reference and left the layout as they found it. */

@@ -77,6 +77,7 @@ public class UnderWriterCauseBench {
     public void setUp() {
       mm = MmLayout.populate(size, LockMode.PER_VMA);
       addrs = MmLayout.addresses(size, 0);
+      MmLayout.compact();
     }
 
     /** The reader and any writer leaked no reference and left the layout as they found it. */
@@ -100,6 +101,7 @@ public class UnderWriterCauseBench {
     public void setUp(Space space) {
       if (neighbour == Neighbour.OTHER_MM_WRITER) {
         other = MmLayout.populate(space.size, LockMode.PER_VMA);
+        MmLayout.compact();
       }
     }
   }

@@ -35,7 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * looks it up, reads the found VMA's start under whatever keeps it stable, releases, and returns
  * the start (-1 for a gap), which JMH consumes. The trial's setup checks every address of the
  * stream against the layout through the implementation under test, so a baseline that finds the
- * wrong range fails the run instead of measuring something else.
+ * wrong range fails the run instead of measuring something else, and ends with a full collection
+ * ({@link MmLayout#compact()}): building 65,536 VMAs leaves hundreds of MB of copy-on-write garbage
+ * between the live objects, and without it the 65,536-VMA numbers depended on where each fork's
+ * young collections had put them (single forks differed by 2x).
  *
  * <p>The floors ({@link #floorVolatileRead}, {@link #floorCas}) anchor what this machine does in a
  * nanosecond or two; they have no parameters and run once.
@@ -160,6 +163,7 @@ public class VmaLookupBench {
         // Every read reference dropped, the mmap lock free: the check's lookups leaked nothing.
         mm.assertQuiescent();
       }
+      MmLayout.compact();
     }
 
     /** The measured lookups leaked nothing either (checked without allocating). */

@@ -31,8 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       4,096 VMAs and their leaves as in {@code SMALL}, under a tree one level taller. What this
  *       adds to {@code SMALL} is the algorithm's growth.
  *   <li>{@link Layout#LARGE_HOT_SPREAD}: 65,536 VMAs, addresses over every 16th VMA: still 4,096
- *       VMA objects, but now spread over (nearly) every leaf node of the tree. What this adds to
- *       {@code LARGE_HOT_RUN} is the tree nodes' working set.
+ *       VMA objects, but spread over the whole tree. A leaf holds at most 16 entries and each VMA
+ *       takes two (itself and the gap after it), so consecutive visited VMAs, 32 entries apart, lie
+ *       in different leaves: 4,096 leaves visited, where {@code LARGE_HOT_RUN}'s 8,192 entries fill
+ *       at least 512. What this adds to {@code LARGE_HOT_RUN} is the tree nodes' working set.
  *   <li>{@link Layout#LARGE}: 65,536 VMAs, addresses over all of them ({@link VmaLookupBench} at
  *       size 65,536). What this adds to {@code LARGE_HOT_SPREAD} is the VMA objects' working set
  *       (16 times as many {@code VmArea}s, the leaves the same).
@@ -113,6 +115,7 @@ public class WorkingSetBench {
       for (long addr : addrs) {
         MmLayout.check(layout + " " + impl, layout.vmas, addr, lookup(addr));
       }
+      MmLayout.compact();
     }
 
     /** The fast path leaked no reference (checked without allocating). */

@@ -66,6 +66,7 @@ public class WriterCostBench {
       if (target == null) {
         throw new IllegalStateException("the middle VMA is not mapped");
       }
+      MmLayout.compact();
     }
 
     /** The cycles must leave the layout as they found it. */
