@@ -35,6 +35,10 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@link Neighbour#OTHER_MM_WRITER}: the writer's {@code mmap} + {@code munmap} loop on a
  *       second mm of the same layout: its allocation, garbage collections, RCU callbacks and memory
  *       traffic, but none of the reader's tree nodes or {@code mm_struct} lines.
+ *   <li>{@link Neighbour#WRITE_LOCK}: the reader's own mm's write lock taken and dropped twice
+ *       after {@code Blackhole.consumeCPU(1280)} (about 2.5 us, an {@code mmap} + {@code munmap}
+ *       cycle's time on a second mm): the writer's lock and {@code mm_lock_seq} traffic at the
+ *       writer's rate, without its tree stores.
  *   <li>{@link Neighbour#WRITER}: the real thing, on the reader's own mm (as {@link
  *       UnderWriterBench}): in addition, every store replaces the root and path of the tree the
  *       reader walks, and bumps the {@code mm_lock_seq} it reads.
@@ -58,6 +62,8 @@ public class UnderWriterCauseBench {
     SPIN,
     /** {@code mmap} + {@code munmap} in the far region of a second mm. */
     OTHER_MM_WRITER,
+    /** Computation, then two write-lock periods on the reader's mm. */
+    WRITE_LOCK,
     /** {@code mmap} + {@code munmap} in the far region of the reader's mm. */
     WRITER
   }
@@ -91,7 +97,7 @@ public class UnderWriterCauseBench {
   @State(Scope.Group)
   public static class Beside {
     /** What runs beside the reader. */
-    @Param({"SPIN", "OTHER_MM_WRITER", "WRITER"})
+    @Param({"SPIN", "OTHER_MM_WRITER", "WRITE_LOCK", "WRITER"})
     public Neighbour neighbour;
 
     MmStruct other;
@@ -173,10 +179,20 @@ public class UnderWriterCauseBench {
         return null;
       case OTHER_MM_WRITER:
         return cycle(beside.other);
+      case WRITE_LOCK:
+        Blackhole.consumeCPU(1280);
+        writeLockPeriod(space.mm);
+        writeLockPeriod(space.mm);
+        return null;
       case WRITER:
         return cycle(space.mm);
     }
     throw new AssertionError(beside.neighbour);
+  }
+
+  private static void writeLockPeriod(MmStruct mm) {
+    mm.mmapWriteLock();
+    mm.mmapWriteUnlock();
   }
 
   private static VmArea cycle(MmStruct mm) {
