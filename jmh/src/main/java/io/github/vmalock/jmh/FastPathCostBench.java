@@ -178,7 +178,7 @@ public class FastPathCostBench {
   @Benchmark
   public long lookup(Space space, VmaLookupBench.Cursor cursor) {
     int k = cursor.next;
-    cursor.next = (k + 1) & (MmLayout.ADDRESSES - 1);
+    cursor.next = MmLayout.nextAddress(k);
     return space.lookup(space.addrs[k]);
   }
 }

@@ -40,6 +40,11 @@ final class MmLayout {
   /** How many addresses a lookup benchmark cycles through (a power of two). */
   static final int ADDRESSES = 1 << 16;
 
+  /** The position after {@code k} in an address stream of {@link #ADDRESSES}, wrapping to 0. */
+  static int nextAddress(int k) {
+    return (k + 1) & (ADDRESSES - 1);
+  }
+
   /** The fixed seed of the address streams. */
   static final long SEED = 0x5eed_5eedL;
 

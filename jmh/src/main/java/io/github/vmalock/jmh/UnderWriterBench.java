@@ -132,7 +132,7 @@ public class UnderWriterBench {
   @GroupThreads(1)
   public long reader(Space space, Reader reader) {
     int k = reader.next;
-    reader.next = (k + 1) & (MmLayout.ADDRESSES - 1);
+    reader.next = MmLayout.nextAddress(k);
     long addr = space.addrs[k];
     MmStruct mm = space.mm;
     long start;

@@ -130,7 +130,7 @@ public class UnderWriterCauseBench {
 
   private static long read(Space space, Reader reader) {
     int k = reader.next;
-    reader.next = (k + 1) & (MmLayout.ADDRESSES - 1);
+    reader.next = MmLayout.nextAddress(k);
     long addr = space.addrs[k];
     VmArea vma = space.mm.lockVmaUnderRcu(addr);
     if (vma == null) {

@@ -95,6 +95,12 @@ public class VmaLookupBench {
     }
   }
 
+  /** Range {@code i} of the layout, for the baselines' structures. */
+  static Range range(int i) {
+    long start = MmLayout.vmaStart(i);
+    return new Range(start, start + MmLayout.VMA_LENGTH);
+  }
+
   /** The address space under test, built once per trial for the selected implementation only. */
   @State(Scope.Benchmark)
   public static class Space {
@@ -172,11 +178,6 @@ public class VmaLookupBench {
       if (mm != null) {
         MmLayout.checkAtRest(mm, size);
       }
-    }
-
-    private static Range range(int i) {
-      long start = MmLayout.vmaStart(i);
-      return new Range(start, start + MmLayout.VMA_LENGTH);
     }
 
     /** One lookup of address number {@code k} through {@link #impl}: the found start, or -1. */
@@ -285,7 +286,7 @@ public class VmaLookupBench {
   @Benchmark
   public long lookup(Space space, Cursor cursor) {
     int k = cursor.next;
-    cursor.next = (k + 1) & (MmLayout.ADDRESSES - 1);
+    cursor.next = MmLayout.nextAddress(k);
     return space.lookup(k);
   }
 

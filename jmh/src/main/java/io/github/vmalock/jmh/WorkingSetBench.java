@@ -106,9 +106,8 @@ public class WorkingSetBench {
         case MAPLE_LOAD -> {
           maple = new MapleTree<>();
           for (int i = 0; i < layout.vmas; i++) {
-            long start = MmLayout.vmaStart(i);
-            long end = start + MmLayout.VMA_LENGTH;
-            maple.storeRange(start, end - 1, new VmaLookupBench.Range(start, end));
+            VmaLookupBench.Range r = VmaLookupBench.range(i);
+            maple.storeRange(r.start, r.end - 1, r);
           }
         }
       }
@@ -145,7 +144,7 @@ public class WorkingSetBench {
   @Benchmark
   public long lookup(Space space, VmaLookupBench.Cursor cursor) {
     int k = cursor.next;
-    cursor.next = (k + 1) & (MmLayout.ADDRESSES - 1);
+    cursor.next = MmLayout.nextAddress(k);
     return space.lookup(space.addrs[k]);
   }
 }
