@@ -14,6 +14,7 @@
 #   step=PER_VMA     FastPathCostBench (and its THP subclass): the whole fast path
 #   neighbour=WRITER UnderWriterCauseBench (and its Epsilon subclass): the real writer
 #   layout=SMALL     WorkingSetBench: 4,096 VMAs (its smallest layout)
+#   target=SAME_TREE TreeStoreBesideLoadBench: the writer stores into the reader's tree
 #   (MemoryLatencyBench's working set is its "size", in KiB: 64 KiB)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,7 +24,7 @@ log=target/jmh-smoke.log
 start=$(date +%s)
 set +e
 java -jar "$jar" -f 1 -wi 1 -w 100ms -i 1 -r 100ms -foe true \
-  -p size=64 -p impl=PER_VMA -p gapPct=0 -p sharing=DIFFERENT_VMAS -p step=PER_VMA -p neighbour=WRITER -p layout=SMALL \
+  -p size=64 -p impl=PER_VMA -p gapPct=0 -p sharing=DIFFERENT_VMAS -p step=PER_VMA -p neighbour=WRITER -p layout=SMALL -p target=SAME_TREE \
   -rf json -rff target/jmh-smoke.json "$@" 2>&1 | tee "$log" | grep -E --line-buffered '^# Benchmark:|^Benchmark |^[A-Za-z].*(ns/op|ops/|us/op|B/op)|ERROR|Exception|No matching benchmarks'
 rc=${PIPESTATUS[0]}
 set -e
