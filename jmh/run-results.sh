@@ -10,7 +10,7 @@
 #   jmh/run-results.sh --page-only   # regenerate page and chart from jmh/results.json
 #
 # A run has three passes, all with -wi 3 -i 5 -w 1s -r 1s -prof gc -rf json:
-#   1. the whole suite, one fork per parameter point (84 points);
+#   1. the whole suite, one fork per parameter point (88 points);
 #   2. VmaLookupBench.lookup for PER_VMA, MAPLE_LOAD and CSLM at 4,096 and 65,536 VMAs, five forks
 #      per point: at 65,536 VMAs one fork's number depends on where that JVM's heap put the tree
 #      and the VMAs (single forks have differed by 2x), so the size bar is read from five;
