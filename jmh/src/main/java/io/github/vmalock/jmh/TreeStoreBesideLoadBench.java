@@ -62,8 +62,8 @@ public class TreeStoreBesideLoadBench {
     /** Builds both trees with the layout's 4,096 ranges and checks the reader's stream. */
     @Setup(Level.Trial)
     public void setUp() {
-      read = build();
-      written = target == Target.SAME_TREE ? read : build();
+      read = VmaLookupBench.mapleOf(4096);
+      written = target == Target.SAME_TREE ? read : VmaLookupBench.mapleOf(4096);
       far = new VmaLookupBench.Range(MmLayout.FAR, MmLayout.FAR + MmLayout.FAR_LENGTH);
       addrs = MmLayout.addresses(4096, 0);
       for (long addr : addrs) {
@@ -71,21 +71,6 @@ public class TreeStoreBesideLoadBench {
       }
       MmLayout.compact();
     }
-
-    private static MapleTree<VmaLookupBench.Range> build() {
-      MapleTree<VmaLookupBench.Range> tree = new MapleTree<>();
-      for (int i = 0; i < 4096; i++) {
-        VmaLookupBench.Range r = VmaLookupBench.range(i);
-        tree.storeRange(r.start, r.end - 1, r);
-      }
-      return tree;
-    }
-  }
-
-  /** The reader's position in the stream. */
-  @State(Scope.Thread)
-  public static class Cursor {
-    int next;
   }
 
   /**
@@ -96,7 +81,7 @@ public class TreeStoreBesideLoadBench {
   @Benchmark
   @Group("beside")
   @GroupThreads(1)
-  public long reader(Trees trees, Cursor cursor) {
+  public long reader(Trees trees, VmaLookupBench.Cursor cursor) {
     int k = cursor.next;
     cursor.next = MmLayout.nextAddress(k);
     return trees.read.load(trees.addrs[k]).start;

@@ -95,6 +95,16 @@ public class VmaLookupBench {
     }
   }
 
+  /** A bare maple tree holding the layout's first {@code n} ranges (each its own value). */
+  static MapleTree<Range> mapleOf(int n) {
+    MapleTree<Range> tree = new MapleTree<>();
+    for (int i = 0; i < n; i++) {
+      Range r = range(i);
+      tree.storeRange(r.start, r.end - 1, r);
+    }
+    return tree;
+  }
+
   /** Range {@code i} of the layout, for the baselines' structures. */
   static Range range(int i) {
     long start = MmLayout.vmaStart(i);
@@ -146,13 +156,7 @@ public class VmaLookupBench {
             tree.put(r.start, r);
           }
         }
-        case MAPLE_LOAD -> {
-          maple = new MapleTree<>();
-          for (int i = 0; i < size; i++) {
-            Range r = range(i);
-            maple.storeRange(r.start, r.end - 1, r);
-          }
-        }
+        case MAPLE_LOAD -> maple = mapleOf(size);
       }
       // The Java maps take their keys boxed: box once here, so that the baselines are not
       // charged an allocation per lookup that a careful user would avoid.

@@ -103,13 +103,7 @@ public class WorkingSetBench {
       addrs = MmLayout.addresses(layout.visited, layout.stride, 0);
       switch (impl) {
         case PER_VMA -> mm = MmLayout.populate(layout.vmas, LockMode.PER_VMA);
-        case MAPLE_LOAD -> {
-          maple = new MapleTree<>();
-          for (int i = 0; i < layout.vmas; i++) {
-            VmaLookupBench.Range r = VmaLookupBench.range(i);
-            maple.storeRange(r.start, r.end - 1, r);
-          }
-        }
+        case MAPLE_LOAD -> maple = VmaLookupBench.mapleOf(layout.vmas);
       }
       for (long addr : addrs) {
         MmLayout.check(layout + " " + impl, layout.vmas, addr, lookup(addr));
