@@ -89,6 +89,7 @@ public final class BinderInstallPage implements KernelCaller {
       return Outcome.REFUSED;
     }
     ctx.pages().set(addr); // vm_insert_page(vma, addr, page)
+    ctx.cost().underLock(CallerKind.BINDER_INSTALL);
     ctx.checkStable(name(), vma, snap);
     return ok;
   }

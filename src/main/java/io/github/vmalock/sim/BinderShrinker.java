@@ -112,6 +112,7 @@ public final class BinderShrinker implements KernelCaller {
         return Outcome.NO_VMA;
       }
       ctx.pages().clear(pageAddr); // zap_page_range_single(vma, page_addr, PAGE_SIZE)
+      ctx.cost().underLock(CallerKind.BINDER_SHRINKER);
       ctx.checkStable(name(), vma, snap);
       return mmLocked ? Outcome.MMAP_LOCKED : Outcome.VMA_LOCKED;
     } finally {

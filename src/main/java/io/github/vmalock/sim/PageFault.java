@@ -159,6 +159,7 @@ public final class PageFault implements KernelCaller {
       return VM_FAULT_RETRY;
     }
     ctx.pages().set(addr & -AddressLayout.PAGE);
+    ctx.cost().underLock(CallerKind.PAGE_FAULT); // clear_page() and the PTE install
     ctx.checkStable(name(), vma, snap);
     return 0;
   }

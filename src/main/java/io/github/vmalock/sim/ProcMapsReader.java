@@ -1,14 +1,32 @@
 package io.github.vmalock.sim;
 
+import io.github.vmalock.mm.Errno;
+import io.github.vmalock.mm.LockMode;
+import io.github.vmalock.mm.MmErrnoException;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
+import io.github.vmalock.mm.VmFlags;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A {@code /proc/pid/maps} reader: {@code m_start}/{@code m_next} of fs/proc/task_mmu.c, which
- * since 6.17 walk the VMAs with {@code lock_next_vma()} under RCU instead of holding {@code
- * mmap_lock} for the whole read. Each step locks the next VMA at or after the end of the previous
- * one, prints it, and unlocks it.
+ * A {@code /proc/pid/maps} reader: {@code m_start}/{@code m_next}/{@code m_stop} of
+ * fs/proc/task_mmu.c, one whole file per call, in {@code read()} calls of one page each.
+ *
+ * <p>Each {@code read()} fills seq_file's one-page buffer: {@link #LINES_PER_READ} lines. With
+ * per-VMA locks (since 6.17) every line is a VMA found and read-locked by {@code lock_next_vma()},
+ * printed, and unlocked; {@code mmap_lock} is not held. When {@code lock_next_vma()} fails with
+ * {@code -EAGAIN} (the VMA's reader count is at its limit), {@code proc_get_vma()} calls {@code
+ * fallback_to_mmap_lock()}: it takes {@code mmap_read_lock_killable()} and prints the rest of that
+ * {@code read()} under it, with {@code vma_next()}; {@code m_stop} drops it. Without per-VMA locks
+ * ({@code MMAP_LOCK_ONLY}, kernels before 6.17) {@code m_start} takes {@code mmap_lock} for
+ * reading and {@code m_stop} drops it: one page of lines at a time under {@code mmap_lock}, which
+ * a writer must wait out.
+ *
+ * <p>The cost model's {@link Hold} for {@link CallerKind#PROC_MAPS} is spent per line, while the
+ * line's lock is held (the VMA lock, or {@code mmap_lock}); its off-CPU part falls at most once per
+ * call, at a line drawn at random: the reader is preempted in the middle of its read, holding what
+ * that line holds.
  *
  * <p>It checks what the kernel's {@code tools/testing/selftests/proc/proc-maps-race.c} checks:
  * every line ends after the previous one ({@code lock_next_vma()} returns a VMA with {@code vm_end
@@ -17,15 +35,22 @@ import java.util.SplittableRandom;
  * touches them, so each must appear exactly once with its exact range and flags, and no other line
  * may cut into one. As in the selftest, a VMA that changes during the read may be reported twice:
  * printed, then merged with its neighbour, and found again as the next VMA, extended, so its line
- * starts below the previous line's end. The series does not change this path. In a world without
- * per-VMA locks the reader holds {@code mmap_lock} (read) for the whole read, as kernels before
- * 6.17 do.
+ * starts below the previous line's end. The series does not change this path.
  */
 public final class ProcMapsReader implements KernelCaller {
+  /**
+   * Lines per {@code read()}: seq_file's buffer is one page (4,096 bytes), and a line of an
+   * anonymous mapping is 49 bytes on x86-64 ({@code "%08lx-%08lx %c%c%c%c %08llx %02x:%02x %lu "}
+   * with 12-digit addresses and no name; as this project's build machine prints it).
+   */
+  public static final int LINES_PER_READ = 4096 / 49;
+
   private final SimContext ctx;
   private final MmStruct mm;
+  private final Hold hold;
   private final long[] textStarts;
   private final long[] textEnds;
+  private final LongAdder fallbacks = new LongAdder();
 
   /**
    * Creates a reader.
@@ -35,6 +60,7 @@ public final class ProcMapsReader implements KernelCaller {
   public ProcMapsReader(SimContext ctx) {
     this.ctx = ctx;
     this.mm = ctx.mm();
+    this.hold = ctx.cost().hold(CallerKind.PROC_MAPS);
     int[] text = ctx.layout().textSlots();
     textStarts = new long[text.length];
     textEnds = new long[text.length];
@@ -51,72 +77,136 @@ public final class ProcMapsReader implements KernelCaller {
 
   @Override
   public Outcome call(SplittableRandom rnd) {
+    long before = fallbacks.sum();
     int lines = readMaps();
     if (lines < 0) {
       return Outcome.ERROR;
     }
-    return ctx.world().lockMode() == io.github.vmalock.mm.LockMode.MMAP_LOCK_ONLY
+    return ctx.world().lockMode() == LockMode.MMAP_LOCK_ONLY || fallbacks.sum() != before
         ? Outcome.MMAP_LOCKED
         : Outcome.VMA_LOCKED;
   }
 
   /**
-   * Without per-VMA locks ({@code MMAP_LOCK_ONLY}): {@code m_start} takes {@code
-   * mmap_read_lock_killable()} and {@code m_stop} drops it, so the whole (small) file is read under
-   * {@code mmap_lock}, and the output is a consistent snapshot.
+   * The {@code read()} calls that fell back to {@code mmap_lock} ({@code fallback_to_mmap_lock}).
+   *
+   * @return the count so far
    */
-  private int readMapsLocked() {
-    String who = name();
-    int lines = 0;
-    int nextText = 0;
-    mm.mmapReadLock();
-    try {
-      long prevEnd = Long.MIN_VALUE;
-      for (VmArea vma = mm.findVma(0); vma != null; vma = mm.findVma(vma.end())) {
-        if (vma.start() < prevEnd) {
-          ctx.violations()
-              .violation(who, "overlap under mmap_lock at " + SimContext.hex(vma.start()));
-        }
-        while (nextText < textStarts.length && textStarts[nextText] < vma.end()) {
-          if (vma.start() != textStarts[nextText] || vma.end() != textEnds[nextText]) {
-            ctx.violations()
-                .violation(
-                    who,
-                    "text VMA "
-                        + SimContext.hex(textStarts[nextText])
-                        + " not reported whole under mmap_lock");
-          }
-          nextText++;
-        }
-        prevEnd = vma.end();
-        lines++;
-      }
-    } finally {
-      mm.mmapReadUnlock();
-    }
-    if (nextText < textStarts.length) {
-      ctx.violations().violation(who, "text VMA missing under mmap_lock");
-    }
-    return lines;
+  @Override
+  public long retries() {
+    return fallbacks.sum();
   }
 
   /**
    * Reads the whole maps file once. Context: holds no lock of the mm on entry or return; may block
-   * only in {@code lock_next_vma()}'s {@code mmap_lock} fallback. Anomalies are reported to the
-   * context's {@link Violations}.
+   * in {@code mmap_read_lock} (without per-VMA locks, or in a fallback), and off the CPU when the
+   * cost model preempts it. Anomalies are reported to the context's {@link Violations}.
    *
    * @return the number of lines (VMAs) read
    */
   public int readMaps() {
-    if (ctx.world().lockMode() == io.github.vmalock.mm.LockMode.MMAP_LOCK_ONLY) {
-      return readMapsLocked();
+    Scan scan = new Scan(preemptLine());
+    if (ctx.world().lockMode() == LockMode.MMAP_LOCK_ONLY) {
+      readLocked(scan);
+    } else {
+      readPerVma(scan);
     }
-    String who = name();
-    long from = 0;
-    int lines = 0;
-    int nextText = 0;
-    VmArea vma = mm.lockNextVma(from);
-    while (vma != null) {
+    scan.finish();
+    return scan.lines;
+  }
+
+  /** The line (0-based) at which this read goes off the CPU, or -1. */
+  private int preemptLine() {
+    if (hold.offCpuNanos() == 0 || !CostModel.offCpuNow(hold)) {
+      return -1;
+    }
+    return java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(mm.mapCount(), 1));
+  }
+
+  /** Kernels before 6.17: each {@code read()} between {@code m_start} and {@code m_stop}. */
+  private void readLocked(Scan scan) {
+    boolean more = true;
+    while (more) {
+      mm.mmapReadLock(); // m_start: mmap_read_lock_killable()
+      try {
+        VmArea vma = mm.findVma(scan.from);
+        for (int n = 0; vma != null && n < LINES_PER_READ; n++) {
+          scan.line(vma, n == 0);
+          vma = mm.findVma(vma.end());
+        }
+        more = vma != null;
+      } finally {
+        mm.mmapReadUnlock(); // m_stop
+      }
+    }
+  }
+
+  /** Since 6.17: {@code lock_next_vma()} per line; {@code fallback_to_mmap_lock()} on EAGAIN. */
+  private void readPerVma(Scan scan) {
+    boolean mmapLocked = false;
+    try {
+      for (int n = 0; ; n++) {
+        if (n == LINES_PER_READ) { // m_stop, then the next read()'s m_start
+          n = 0;
+          if (mmapLocked) {
+            mm.mmapReadUnlock();
+            mmapLocked = false;
+          }
+        }
+        VmArea vma;
+        if (mmapLocked) {
+          vma = mm.findVma(scan.from); // vma_next() under mmap_lock
+        } else {
+          try {
+            vma = mm.lockNextVma(scan.from);
+          } catch (MmErrnoException e) {
+            if (e.errno() != Errno.EAGAIN) {
+              throw e;
+            }
+            mm.mmapReadLock(); // fallback_to_mmap_lock(): mmap_read_lock_killable()
+            mmapLocked = true;
+            fallbacks.increment();
+            vma = mm.findVma(scan.from);
+          }
+        }
+        if (vma == null) {
+          return;
+        }
+        try {
+          scan.line(vma, true);
+        } finally {
+          if (!mmapLocked) {
+            vma.endRead();
+          }
+        }
+      }
+    } finally {
+      if (mmapLocked) {
+        mm.mmapReadUnlock();
+      }
+    }
+  }
+
+  /** One read's position and checks. */
+  private final class Scan {
+    final int preemptAt;
+    long from;
+    int lines;
+    int nextText;
+
+    Scan(int preemptAt) {
+      this.preemptAt = preemptAt;
+    }
+
+    /**
+     * Prints one line: checks it, then spends the line's cost holding the line's lock.
+     *
+     * @param vma the VMA, held by its read lock or under {@code mmap_lock}
+     * @param mayOverlap the line was found by a fresh lookup (after a lock was dropped), so it may
+     *     start below the previous line's end (a VMA merged with the one printed before)
+     */
+    void line(VmArea vma, boolean mayOverlap) {
+      String who = name();
       long start = vma.start();
       long end = vma.end();
       long flags = vma.flags();
@@ -132,7 +222,11 @@ public final class ProcMapsReader implements KernelCaller {
                     + SimContext.hex(end)
                     + " ending at or before it");
       }
-      if (vma.mm() != mm || !vma.isAttached()) {
+      if (!mayOverlap && start < from) {
+        ctx.violations().violation(who, "overlap under mmap_lock at " + SimContext.hex(start));
+      }
+      if (vma.mm() != mm
+          || (ctx.world().lockMode() == LockMode.PER_VMA && !vma.isAttached())) {
         ctx.violations()
             .violation(
                 who,
@@ -141,20 +235,17 @@ public final class ProcMapsReader implements KernelCaller {
                     + "-"
                     + SimContext.hex(end));
       }
-      // start < prevEnd is allowed: a VMA merged with the one printed before is found again as
-      // the next VMA and printed extended (the selftest accepts exactly this); lines never go
-      // backwards (end > from, checked above) and never cut into a VMA that stood still.
-      // The text slots below this line's end must have been reported exactly by now.
+      // start < from is allowed after a fresh lookup: a VMA merged with the one printed before is
+      // found again as the next VMA and printed extended (the selftest accepts exactly this);
+      // lines never go backwards (end > from, checked above) and never cut into a VMA that stood
+      // still. The text slots below this line's end must have been reported exactly by now.
       while (nextText < textStarts.length && textStarts[nextText] < end) {
         if (start == textStarts[nextText] && end == textEnds[nextText]) {
           if (flags != AddressLayout.TEXT_FLAGS) {
             ctx.violations()
                 .violation(
                     who,
-                    "text VMA "
-                        + SimContext.hex(start)
-                        + " has flags "
-                        + io.github.vmalock.mm.VmFlags.toString(flags));
+                    "text VMA " + SimContext.hex(start) + " has flags " + VmFlags.toString(flags));
           }
         } else {
           ctx.violations()
@@ -172,20 +263,24 @@ public final class ProcMapsReader implements KernelCaller {
         }
         nextText++;
       }
+      CpuWork.spin(hold.cpuNanos()); // show_map_vma(): the line's formatting
+      if (lines == preemptAt) {
+        CpuWork.park(hold.offCpuNanos()); // preempted mid-read, holding the line's lock
+      }
       from = end;
       lines++;
-      vma.endRead();
-      vma = mm.lockNextVma(from);
     }
-    while (nextText < textStarts.length) {
-      ctx.violations()
-          .violation(
-              who,
-              "F11: text VMA "
-                  + SimContext.hex(textStarts[nextText])
-                  + " missing from the maps file");
-      nextText++;
+
+    void finish() {
+      while (nextText < textStarts.length) {
+        ctx.violations()
+            .violation(
+                name(),
+                "F11: text VMA "
+                    + SimContext.hex(textStarts[nextText])
+                    + " missing from the maps file");
+        nextText++;
+      }
     }
-    return lines;
   }
 }

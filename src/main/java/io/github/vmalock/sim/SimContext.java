@@ -13,9 +13,15 @@ import io.github.vmalock.mm.VmArea;
  * @param layout the address layout
  * @param pages the page table
  * @param violations where callers report what they saw
+ * @param cost what callers spend while they hold their locks ({@link CostModel#NONE}: nothing)
  */
 public record SimContext(
-    MmStruct mm, World world, AddressLayout layout, PageTable pages, Violations violations) {
+    MmStruct mm,
+    World world,
+    AddressLayout layout,
+    PageTable pages,
+    Violations violations,
+    CostModel cost) {
 
   /**
    * Validates the components.
@@ -23,9 +29,40 @@ public record SimContext(
    * @throws IllegalArgumentException if any is null
    */
   public SimContext {
-    if (mm == null || world == null || layout == null || pages == null || violations == null) {
+    if (mm == null
+        || world == null
+        || layout == null
+        || pages == null
+        || violations == null
+        || cost == null) {
       throw new IllegalArgumentException("SimContext components must not be null");
     }
+  }
+
+  /**
+   * A context without a cost model ({@link CostModel#NONE}).
+   *
+   * @param mm the mm
+   * @param world the world
+   * @param layout the layout
+   * @param pages the page table
+   * @param violations the violation record
+   */
+  public SimContext(
+      MmStruct mm, World world, AddressLayout layout, PageTable pages, Violations violations) {
+    this(mm, world, layout, pages, violations, CostModel.NONE);
+  }
+
+  /**
+   * Creates a context with a fresh page table and violation record, without a cost model.
+   *
+   * @param mm the mm
+   * @param world the world
+   * @param layout the layout (already populated into {@code mm}, or about to be)
+   * @return the context
+   */
+  public static SimContext of(MmStruct mm, World world, AddressLayout layout) {
+    return of(mm, world, layout, CostModel.NONE);
   }
 
   /**
@@ -34,10 +71,11 @@ public record SimContext(
    * @param mm the mm
    * @param world the world
    * @param layout the layout (already populated into {@code mm}, or about to be)
+   * @param cost the cost model
    * @return the context
    */
-  public static SimContext of(MmStruct mm, World world, AddressLayout layout) {
-    return new SimContext(mm, world, layout, new PageTable(layout), new Violations());
+  public static SimContext of(MmStruct mm, World world, AddressLayout layout, CostModel cost) {
+    return new SimContext(mm, world, layout, new PageTable(layout), new Violations(), cost);
   }
 
   /** The fields of a VMA as seen when its lock was taken, to check they stay put while held. */

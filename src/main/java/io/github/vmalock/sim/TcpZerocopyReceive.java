@@ -117,6 +117,7 @@ public final class TcpZerocopyReceive implements KernelCaller {
     for (long a = address; a < end; a += AddressLayout.PAGE) {
       ctx.pages().set(a);
     }
+    ctx.cost().underLock(CallerKind.TCP_ZEROCOPY);
     ctx.checkStable(name(), vma, snap);
   }
 }

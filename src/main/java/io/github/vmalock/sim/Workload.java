@@ -32,6 +32,7 @@ public final class Workload {
   private final ProtocolVariant variant;
   private final Duration stuckTimeout;
   private final int neighbourWriters;
+  private final CostModel cost;
 
   private Workload(Builder b) {
     this.world = b.world;
@@ -47,6 +48,7 @@ public final class Workload {
     this.variant = b.variant;
     this.stuckTimeout = b.stuckTimeout;
     this.neighbourWriters = b.neighbourWriters;
+    this.cost = b.cost;
   }
 
   /**
@@ -80,6 +82,7 @@ public final class Workload {
     b.variant = variant;
     b.stuckTimeout = stuckTimeout;
     b.neighbourWriters = neighbourWriters;
+    b.cost = cost;
     return b;
   }
 
@@ -203,6 +206,15 @@ public final class Workload {
   }
 
   /**
+   * What the callers and writers spend while they hold their locks.
+   *
+   * @return the cost model, {@link CostModel#NONE} unless set
+   */
+  public CostModel cost() {
+    return cost;
+  }
+
+  /**
    * Whether the run is timed (rather than counted).
    *
    * @return true for a duration run
@@ -210,6 +222,13 @@ public final class Workload {
   public boolean timed() {
     return opsPerThread <= 0;
   }
+
+  /**
+   * The most initial VMAs a workload may have: half of {@link
+   * io.github.vmalock.mm.MmStruct#DEFAULT_MAX_MAP_COUNT}, so that the writers' splits (each {@code
+   * mprotect} of a page inside a VMA makes up to two more) stay below the limit.
+   */
+  public static final int MAX_VMAS = io.github.vmalock.mm.MmStruct.DEFAULT_MAX_MAP_COUNT / 2;
 
   /** Builder of {@link Workload}; {@link #build()} checks every value. */
   public static final class Builder {
@@ -226,6 +245,7 @@ public final class Workload {
     private ProtocolVariant variant = ProtocolVariant.FAITHFUL;
     private Duration stuckTimeout = Duration.ofSeconds(60);
     private int neighbourWriters;
+    private CostModel cost = CostModel.NONE;
 
     private Builder() {}
 
@@ -372,6 +392,17 @@ public final class Workload {
     }
 
     /**
+     * Sets the cost model (default {@link CostModel#NONE}: the model's own work only).
+     *
+     * @param cost the cost model
+     * @return this builder
+     */
+    public Builder cost(CostModel cost) {
+      this.cost = cost;
+      return this;
+    }
+
+    /**
      * Sets how long the runner waits for a thread after the expected end.
      *
      * @param timeout positive duration
@@ -389,8 +420,13 @@ public final class Workload {
      * @throws IllegalArgumentException naming the first bad setting and its value
      */
     public Workload build() {
-      if (world == null || variant == null || duration == null || stuckTimeout == null) {
-        throw new IllegalArgumentException("world, variant, duration and timeout are required");
+      if (world == null
+          || variant == null
+          || duration == null
+          || stuckTimeout == null
+          || cost == null) {
+        throw new IllegalArgumentException(
+            "world, variant, duration, timeout and cost model are required");
       }
       if (threads < 0 || threads > 1024) {
         throw new IllegalArgumentException("threads must be between 0 and 1024, was " + threads);
@@ -408,9 +444,16 @@ public final class Workload {
       if (opsPerThread == 0 && (duration.isNegative() || duration.isZero())) {
         throw new IllegalArgumentException("duration must be positive, was " + duration);
       }
-      if (vmas < AddressLayout.MIN_SLOTS || vmas > 100_000) {
+      if (vmas < AddressLayout.MIN_SLOTS || vmas > MAX_VMAS) {
         throw new IllegalArgumentException(
-            "vmas must be between " + AddressLayout.MIN_SLOTS + " and 100000, was " + vmas);
+            "vmas must be between "
+                + AddressLayout.MIN_SLOTS
+                + " and "
+                + MAX_VMAS
+                + " (half the map-count limit vm.max_map_count = "
+                + io.github.vmalock.mm.MmStruct.DEFAULT_MAX_MAP_COUNT
+                + ": writers split VMAs, and mprotect can double their number), was "
+                + vmas);
       }
       if (!(retryRate >= 0 && retryRate <= 1)) {
         throw new IllegalArgumentException("retry rate must be within [0, 1], was " + retryRate);
