@@ -178,7 +178,11 @@ public final class BpfStackMapBuildId implements KernelCaller {
     }
     boolean heldByVmaLock = mm.mmapLock().getReadHoldCount() == 0;
     SimContext.Snapshot snap = ctx.checkLocked(name(), vma, ip, heldByVmaLock);
-    ctx.cost().underLock(seedV2 ? CallerKind.BPF_STACKMAP_SEED_V2 : CallerKind.BPF_STACKMAP); // build_id_parse() reads the build id from the file
+    ctx.cost()
+        .underLock(
+            seedV2
+                ? CallerKind.BPF_STACKMAP_SEED_V2
+                : CallerKind.BPF_STACKMAP); // build_id_parse() reads the build id from the file
     long offset = (vma.pgoff() << 12) + ip - vma.start(); // stack_map_build_id_offset()
     if (offset < 0) {
       ctx.violations().violation(name(), "negative build-id offset for " + SimContext.hex(ip));

@@ -106,8 +106,8 @@ public final class CostModel {
   /**
    * The kernel defaults: every reader caller's CPU work under its lock and the writers' per-page
    * work from the {@code KERNEL_*} figures; nobody goes off the CPU ({@code /proc/pid/maps}
-   * preemption is an experiment's choice: {@link #KERNEL_PREEMPT_NANOS} is the time it lasts);
-   * page scale 1.
+   * preemption is an experiment's choice: {@link #KERNEL_PREEMPT_NANOS} is the time it lasts); page
+   * scale 1.
    *
    * @return a builder holding the defaults
    */
@@ -148,8 +148,8 @@ public final class CostModel {
   }
 
   /**
-   * Spends {@code h}: its CPU work, then its off-CPU time for its fraction of calls (drawn from
-   * the calling thread's {@link ThreadLocalRandom}: the interleaving is the machine's anyway).
+   * Spends {@code h}: its CPU work, then its off-CPU time for its fraction of calls (drawn from the
+   * calling thread's {@link ThreadLocalRandom}: the interleaving is the machine's anyway).
    *
    * @param h the hold
    */
@@ -278,8 +278,8 @@ public final class CostModel {
      * @param kind a reader caller
      * @param hold what it spends while holding its lock
      * @return this builder
-     * @throws IllegalArgumentException if {@code kind} is a writer (writers are costed per page)
-     *     or either is null
+     * @throws IllegalArgumentException if {@code kind} is a writer (writers are costed per page) or
+     *     either is null
      */
     public Builder hold(CallerKind kind, Hold hold) {
       if (kind == null || hold == null) {

@@ -5,8 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The two ways the cost model spends time while a caller holds a lock: on the CPU (a busy wait,
  * standing for the kernel work the model does not do: zeroing a page, formatting a line, tearing
- * down page tables) and off the CPU (a park, standing for a task preempted or asleep while it
- * holds the lock).
+ * down page tables) and off the CPU (a park, standing for a task preempted or asleep while it holds
+ * the lock).
  *
  * <p>The busy wait is calibrated by the clock itself: it spins on {@link System#nanoTime()} until
  * the deadline, so it lasts the asked time of wall clock (at least; one clock read, about 20-30 ns

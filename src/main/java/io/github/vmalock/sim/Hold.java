@@ -29,8 +29,7 @@ public record Hold(long cpuNanos, long offCpuNanos, double offCpuRate) {
     checkNanos("CPU time", cpuNanos);
     checkNanos("off-CPU time", offCpuNanos);
     if (!(offCpuRate >= 0 && offCpuRate <= 1)) {
-      throw new IllegalArgumentException(
-          "off-CPU rate must be within [0, 1], was " + offCpuRate);
+      throw new IllegalArgumentException("off-CPU rate must be within [0, 1], was " + offCpuRate);
     }
   }
 
@@ -166,7 +165,11 @@ public record Hold(long cpuNanos, long offCpuNanos, double offCpuRate) {
   private static void checkNanos(String what, long nanos) {
     if (nanos < 0 || nanos > MAX_NANOS) {
       throw new IllegalArgumentException(
-          what + " must be between 0 and " + (MAX_NANOS / 1_000_000_000L) + " s, was " + nanos
+          what
+              + " must be between 0 and "
+              + (MAX_NANOS / 1_000_000_000L)
+              + " s, was "
+              + nanos
               + " ns");
     }
   }

@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code -EAGAIN} (the VMA's reader count is at its limit), {@code proc_get_vma()} calls {@code
  * fallback_to_mmap_lock()}: it takes {@code mmap_read_lock_killable()} and prints the rest of that
  * {@code read()} under it, with {@code vma_next()}; {@code m_stop} drops it. Without per-VMA locks
- * ({@code MMAP_LOCK_ONLY}, kernels before 6.17) {@code m_start} takes {@code mmap_lock} for
- * reading and {@code m_stop} drops it: one page of lines at a time under {@code mmap_lock}, which
- * a writer must wait out.
+ * ({@code MMAP_LOCK_ONLY}, kernels before 6.17) {@code m_start} takes {@code mmap_lock} for reading
+ * and {@code m_stop} drops it: one page of lines at a time under {@code mmap_lock}, which a writer
+ * must wait out.
  *
  * <p>The cost model's {@link Hold} for {@link CallerKind#PROC_MAPS} is spent per line, while the
  * line's lock is held (the VMA lock, or {@code mmap_lock}); its off-CPU part falls at most once per
@@ -225,8 +225,7 @@ public final class ProcMapsReader implements KernelCaller {
       if (!mayOverlap && start < from) {
         ctx.violations().violation(who, "overlap under mmap_lock at " + SimContext.hex(start));
       }
-      if (vma.mm() != mm
-          || (ctx.world().lockMode() == LockMode.PER_VMA && !vma.isAttached())) {
+      if (vma.mm() != mm || (ctx.world().lockMode() == LockMode.PER_VMA && !vma.isAttached())) {
         ctx.violations()
             .violation(
                 who,
