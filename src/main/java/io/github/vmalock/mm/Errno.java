@@ -1,11 +1,36 @@
 package io.github.vmalock.mm;
 
-/** TEMPORARY stand-in until the mm-fidelity branch is merged. */
+/**
+ * The kernel error numbers the model's operations fail with, as {@code include/uapi/asm-generic/
+ * errno-base.h} and {@code errno.h} name them. Carried by {@link MmErrnoException}, so that a
+ * caller can branch on the errno the kernel would return instead of parsing a message.
+ */
 public enum Errno {
-  EINVAL,
-  ENOMEM,
-  EEXIST,
-  EPERM,
-  EINTR,
-  EAGAIN
+  /** Invalid argument (an unaligned address, a bad flag). */
+  EINVAL(22),
+  /** Out of memory, or no mapping where one is needed, or {@code vm.max_map_count} reached. */
+  ENOMEM(12),
+  /** A fixed-noreplace mapping over an existing one. */
+  EEXIST(17),
+  /** Not permitted (a fixed address below {@code mmap_min_addr}). */
+  EPERM(1),
+  /** Interrupted by a signal while waiting ({@code mmap_read_lock_killable}). */
+  EINTR(4),
+  /** Try again: a lock could not be taken now (a VMA's reader count is at its limit). */
+  EAGAIN(11);
+
+  private final int number;
+
+  Errno(int number) {
+    this.number = number;
+  }
+
+  /**
+   * The errno's value on Linux (x86-64, arm64 and the generic table agree for these).
+   *
+   * @return the positive errno number
+   */
+  public int number() {
+    return number;
+  }
 }

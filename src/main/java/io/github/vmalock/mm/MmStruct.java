@@ -6,8 +6,13 @@ import io.github.vmalock.locking.Refcount;
 import io.github.vmalock.locking.SeqCount;
 import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.rcu.Rcu;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -29,14 +34,42 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h2>Implementation notes</h2>
  *
  * <p><b>State.</b> {@code mmapLock} is a non-fair {@link ReentrantReadWriteLock} (owner-checked,
- * downgradable; new readers queue behind a waiting writer, as in the kernel's rwsem). {@code
- * mm_lock_seq} is a {@link SeqCount}: odd exactly while a thread holds the write lock, each write
- * period with a fresh odd value, wrapping as the kernel's {@code unsigned int}. The tree {@code
- * mm_mt} is a {@link MapleTree} whose external writer lock is the mmap write lock (it asserts the
- * calling thread holds it); readers walk it lock-free inside an {@link Rcu} read section. {@code
- * vma_writer_wait} is an {@link RcuWait}: only the mmap-write-lock holder ever waits for VMA
- * readers, so one slot suffices. VMAs come from a {@link VmAreaCache} that reuses freed objects at
- * once, possibly for another mm.
+ * downgradable; new readers queue behind a writer at the head of its queue, as in the kernel's
+ * rwsem, where a reader finding the lock reader-owned with waiters queues).
+ *
+ * <p><b>What the rwsem has that the Java lock lacks, in front of it</b> ({@code
+ * kernel/locking/rwsem.c}):
+ *
+ * <ul>
+ *   <li>{@code __down_read_trylock} fails whenever any bit of {@code RWSEM_READ_FAILED_MASK} is
+ *       set: a writer holds it, or anyone waits ({@code RWSEM_FLAG_WAITERS}), or a handoff is
+ *       pending. {@code ReadLock.tryLock()} barges past a queued writer, so {@link
+ *       #mmapReadTrylock()} refuses while {@link ReentrantReadWriteLock#hasQueuedThreads()} or a
+ *       handoff is pending.
+ *   <li>The handoff: a writer that has waited {@code RWSEM_WAIT_TIMEOUT} (4 ms; {@link
+ *       Builder#rwsemWaitTimeout(Duration)}) sets {@code RWSEM_FLAG_HANDOFF}, after which neither a
+ *       new reader nor another writer may take the lock before it. Here: the writer waits with a
+ *       timed {@code tryLock}; on timeout it publishes itself in {@code handoffWriter} (a volatile
+ *       compare-and-set; one handoff at a time, as the flag is one bit), then waits in the lock's
+ *       queue. Every other acquirer reads {@code handoffWriter} (volatile) before it touches the
+ *       lock and, when set, waits on {@code handoffDone} under {@code handoffLock} until the writer
+ *       has the lock and clears it (cleared and signalled under {@code handoffLock}, re-checked
+ *       under it: no lost wake-up). An acquirer that read null just before the writer set it is one
+ *       that arrived before the flag, as in the kernel. {@link #mmapWriteDowngrade()} takes its
+ *       read hold directly: a downgrade never waits. The timed wait leaves the lock's queue on
+ *       timeout and the writer queues again at the tail: readers that queued behind it during its
+ *       first wait (they arrived before the flag) may go first, once; none that arrives after the
+ *       flag does. The kernel also lets a reader that waited past the timeout set the handoff; the
+ *       model does not (only writers starve here: readers queue).
+ * </ul>
+ *
+ * <p><b>State, continued.</b> {@code mm_lock_seq} is a {@link SeqCount}: odd exactly while a thread
+ * holds the write lock, each write period with a fresh odd value, wrapping as the kernel's {@code
+ * unsigned int}. The tree {@code mm_mt} is a {@link MapleTree} whose external writer lock is the
+ * mmap write lock (it asserts the calling thread holds it); readers walk it lock-free inside an
+ * {@link Rcu} read section. {@code vma_writer_wait} is an {@link RcuWait}: only the mmap-write-lock
+ * holder ever waits for VMA readers, so one slot suffices. VMAs come from a {@link VmAreaCache}
+ * that reuses freed objects at once, possibly for another mm.
  *
  * <p><b>{@code lock_vma_under_rcu}, step for step</b> ({@code mm/mmap_lock.c}):
  *
@@ -92,10 +125,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Address-space operations</b> take the mmap write lock, {@code vma_start_write} every VMA
  * they change or remove before changing it, install new VMAs write-locked (so readers wait for the
  * period to end), publish each change in the tree with one store, then detach removed VMAs (waiting
- * for transient readers) and free them to the cache, where they may be reused at once. A {@code
- * MAP_FIXED} mapping stores the new VMA over the old ones before detaching them, so a reader never
- * sees a gap there. The steps, and what each relies on, are in the notes of {@code VmaOps} and
- * {@code MmapOps}.
+ * for transient readers) and free them to the cache, where they may be reused at once. {@code
+ * munmap} downgrades to the read lock after the detach and frees (and runs its {@link WriterWork})
+ * under it. A {@code MAP_FIXED} mapping stores the new VMA over the old ones before detaching them,
+ * so a reader never sees a gap there. The steps, and what each relies on, are in the notes of
+ * {@code VmaOps} and {@code MmapOps}.
  *
  * <p><b>Known weak points.</b> The mmap lock is owner-checked: {@code mmap_read_unlock_non_owner}
  * is not modelled. Map-count limits are checked against the final count of an operation (the kernel
@@ -119,6 +153,13 @@ public final class MmStruct implements AutoCloseable {
   /** The stack guard gap below a {@code VM_GROWSDOWN} VMA ({@code stack_guard_gap}, 256 pages). */
   public static final long STACK_GUARD_GAP = 256L << VmArea.PAGE_SHIFT;
 
+  /**
+   * The rwsem's handoff timeout, {@code RWSEM_WAIT_TIMEOUT = DIV_ROUND_UP(HZ, 250)} jiffies: 4 ms
+   * at {@code HZ} 250 or 1000 ({@code kernel/locking/rwsem.c}); the default of {@link
+   * Builder#rwsemWaitTimeout(Duration)}.
+   */
+  public static final Duration RWSEM_WAIT_TIMEOUT = Duration.ofMillis(4);
+
   static final String LOCK_MMAP_READ = "mmap_lock(read)";
   static final String LOCK_MMAP_WRITE = "mmap_lock(write)";
   static final String LOCK_VMA_READ = "vm_lock(read)";
@@ -135,6 +176,15 @@ public final class MmStruct implements AutoCloseable {
   private static final AtomicInteger IDS = new AtomicInteger();
 
   final ReentrantReadWriteLock mmapLock = new ReentrantReadWriteLock();
+
+  /** The writer whose {@code RWSEM_FLAG_HANDOFF} is pending, or null. */
+  private final AtomicReference<Thread> handoffWriter = new AtomicReference<>();
+
+  private final ReentrantLock handoffLock = new ReentrantLock();
+  private final Condition handoffDone = handoffLock.newCondition();
+  private final LongAdder rwsemHandoffs = new LongAdder();
+  private final long rwsemWaitTimeoutNanos;
+  final WriterWork writerWork;
   final SeqCount mmLockSeq = new SeqCount();
   final RcuWait vmaWriterWait = new RcuWait();
   final MapleTree<VmArea> mmMt;
@@ -187,6 +237,8 @@ public final class MmStruct implements AutoCloseable {
     this.debug = b.debug != null ? b.debug : Boolean.getBoolean("vmalock.debug");
     this.maxMapCount = b.maxMapCount;
     this.taskSize = b.taskSize;
+    this.writerWork = b.writerWork;
+    this.rwsemWaitTimeoutNanos = b.rwsemWaitTimeoutNanos;
     this.name = "mm#" + IDS.incrementAndGet();
     this.tracker = debug ? new LockTracker(name) : null;
     this.mmMt = new MapleTree<>(mmapLock::isWriteLockedByCurrentThread);
@@ -210,8 +262,46 @@ public final class MmStruct implements AutoCloseable {
     private Boolean debug;
     private int maxMapCount = DEFAULT_MAX_MAP_COUNT;
     private long taskSize = DEFAULT_TASK_SIZE;
+    private WriterWork writerWork = WriterWork.NONE;
+    private long rwsemWaitTimeoutNanos = RWSEM_WAIT_TIMEOUT.toNanos();
 
     private Builder() {}
+
+    /**
+     * The page-table work of the address-space operations (default {@link WriterWork#NONE}): see
+     * {@link WriterWork} for where each call falls.
+     *
+     * @param writerWork the hook
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     */
+    public Builder writerWork(WriterWork writerWork) {
+      if (writerWork == null) {
+        throw new IllegalArgumentException("writerWork must not be null");
+      }
+      this.writerWork = writerWork;
+      return this;
+    }
+
+    /**
+     * How long a writer waits for the mmap lock before it sets the handoff (default {@link
+     * #RWSEM_WAIT_TIMEOUT}, 4 ms): from then on no new reader or other writer takes the lock before
+     * it.
+     *
+     * @param timeout positive, at most one hour
+     * @return this builder
+     * @throws IllegalArgumentException if null, not positive, or above one hour
+     */
+    public Builder rwsemWaitTimeout(Duration timeout) {
+      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("rwsemWaitTimeout must be positive: " + timeout);
+      }
+      if (timeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("rwsemWaitTimeout must be at most 1 hour: " + timeout);
+      }
+      this.rwsemWaitTimeoutNanos = timeout.toNanos();
+      return this;
+    }
 
     /**
      * The RCU domain for lock-free walks (default {@link Rcu#global()}).
@@ -440,6 +530,7 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       checkLockOrder("mmap_read_lock");
     }
+    awaitHandoff();
     mmapLock.readLock().lock();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_READ);
@@ -461,7 +552,8 @@ public final class MmStruct implements AutoCloseable {
       checkLockOrder("mmap_read_lock_killable");
     }
     // down_read_killable: the uncontended fast path ignores a pending signal.
-    if (!Thread.currentThread().isInterrupted() || !mmapLock.readLock().tryLock()) {
+    if (!Thread.currentThread().isInterrupted() || !rwsemReadTrylock()) {
+      awaitHandoffInterruptibly();
       mmapLock.readLock().lockInterruptibly();
     }
     if (debug) {
@@ -472,6 +564,10 @@ public final class MmStruct implements AutoCloseable {
   /**
    * {@code mmap_read_trylock}: takes the mmap lock for reading if that needs no waiting.
    *
+   * <p>As the kernel's {@code __down_read_trylock}, it fails not only while a writer holds the lock
+   * but while anyone waits for it ({@code RWSEM_FLAG_WAITERS} is in {@code RWSEM_READ_FAILED_MASK})
+   * or a writer's handoff is pending: a trylock never overtakes a queued writer.
+   *
    * <p>Context: never blocks. Locking: the calling thread must not hold the mmap lock.
    *
    * @return true holding the lock for reading, false holding nothing
@@ -479,7 +575,7 @@ public final class MmStruct implements AutoCloseable {
    */
   public boolean mmapReadTrylock() {
     checkNotHoldingMmapLock("mmap_read_trylock");
-    if (!mmapLock.readLock().tryLock()) {
+    if (!rwsemReadTrylock()) {
       return false;
     }
     if (debug) {
@@ -527,7 +623,11 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       checkLockOrder("mmap_write_lock");
     }
-    mmapLock.writeLock().lock();
+    try {
+      downWrite(false);
+    } catch (InterruptedException e) {
+      throw new AssertionError("uninterruptible down_write was interrupted", e);
+    }
     mmLockSeq.writeBegin();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_WRITE);
@@ -550,8 +650,10 @@ public final class MmStruct implements AutoCloseable {
       checkLockOrder("mmap_write_lock_killable");
     }
     // down_write_killable: the uncontended fast path ignores a pending signal.
-    if (!Thread.currentThread().isInterrupted() || !mmapLock.writeLock().tryLock()) {
-      mmapLock.writeLock().lockInterruptibly();
+    if (!Thread.currentThread().isInterrupted()
+        || handoffWriter.get() != null
+        || !mmapLock.writeLock().tryLock()) {
+      downWrite(true);
     }
     mmLockSeq.writeBegin();
     if (debug) {
@@ -596,6 +698,124 @@ public final class MmStruct implements AutoCloseable {
       tracker.acquired(this, LOCK_MMAP_READ);
     }
     mmapLock.writeLock().unlock();
+  }
+
+  /**
+   * How many times a writer waited past the handoff timeout and set the handoff ({@code
+   * rwsem_wlock_handoff} in the kernel's lock events).
+   *
+   * <p>Context: never blocks; a striped counter's snapshot.
+   *
+   * @return the count since the mm was built
+   */
+  public long rwsemHandoffs() {
+    return rwsemHandoffs.sum();
+  }
+
+  /** {@code __down_read_trylock}: fails while a writer holds, anyone waits, or a handoff is due. */
+  private boolean rwsemReadTrylock() {
+    if (handoffWriter.get() != null || mmapLock.hasQueuedThreads()) {
+      return false;
+    }
+    return mmapLock.readLock().tryLock();
+  }
+
+  /**
+   * {@code rwsem_down_write_slowpath} with the handoff: the fast path, else a timed wait of {@code
+   * RWSEM_WAIT_TIMEOUT}, else set the handoff and wait in the queue, where no new acquirer
+   * overtakes.
+   */
+  private void downWrite(boolean interruptible) throws InterruptedException {
+    Thread me = Thread.currentThread();
+    Thread other = handoffWriter.get();
+    if (other != null && other != me) {
+      if (interruptible) {
+        awaitHandoffInterruptibly();
+      } else {
+        awaitHandoff();
+      }
+    } else if (mmapLock.writeLock().tryLock()) {
+      return;
+    }
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + rwsemWaitTimeoutNanos;
+    for (; ; ) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        if (mmapLock.writeLock().tryLock(left, TimeUnit.NANOSECONDS)) {
+          restoreInterrupt(interrupted);
+          return;
+        }
+      } catch (InterruptedException e) {
+        if (interruptible) {
+          throw e;
+        }
+        interrupted = true;
+      }
+    }
+    boolean mine = handoffWriter.compareAndSet(null, me);
+    if (mine) {
+      rwsemHandoffs.increment();
+    }
+    try {
+      if (interruptible) {
+        mmapLock.writeLock().lockInterruptibly();
+      } else {
+        mmapLock.writeLock().lock();
+      }
+    } finally {
+      if (mine) {
+        handoffLock.lock();
+        try {
+          handoffWriter.set(null);
+          handoffDone.signalAll();
+        } finally {
+          handoffLock.unlock();
+        }
+      }
+      restoreInterrupt(interrupted);
+    }
+  }
+
+  private static void restoreInterrupt(boolean interrupted) {
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Waits, uninterruptibly, while another thread's handoff is pending. */
+  private void awaitHandoff() {
+    Thread h = handoffWriter.get();
+    if (h == null || h == Thread.currentThread()) {
+      return;
+    }
+    handoffLock.lock();
+    try {
+      while (handoffWriter.get() != null) {
+        handoffDone.awaitUninterruptibly();
+      }
+    } finally {
+      handoffLock.unlock();
+    }
+  }
+
+  /** As {@link #awaitHandoff()}, ended by an interrupt. */
+  private void awaitHandoffInterruptibly() throws InterruptedException {
+    Thread h = handoffWriter.get();
+    if (h == null || h == Thread.currentThread()) {
+      return;
+    }
+    handoffLock.lock();
+    try {
+      while (handoffWriter.get() != null) {
+        handoffDone.await();
+      }
+    } finally {
+      handoffLock.unlock();
+    }
   }
 
   /** {@code vma_end_write_all}: {@code mm_lock_seqcount_end}, a release store of an even value. */
@@ -921,7 +1141,9 @@ public final class MmStruct implements AutoCloseable {
   }
 
   private static IllegalStateException refcntOverflow(String what, VmArea vma) {
-    return new IllegalStateException(
+    // lock_vma_under_mmap_lock(): vma_start_read_locked() failed, ERR_PTR(-EAGAIN).
+    return new MmErrnoException(
+        Errno.EAGAIN,
         what
             + ": vm_refcnt at VM_REFCNT_LIMIT (0x"
             + Integer.toHexString(VmArea.refcntLimit)

@@ -26,7 +26,9 @@ import java.util.List;
  *       the work through {@link VmaOps}, and release the lock in a {@code finally}, which ends
  *       every VMA write lock of the period at once ({@code vma_end_write_all}). An exception thrown
  *       by the work (ENOMEM) is thrown before anything changed, so the lock is released over an
- *       untouched address space.
+ *       untouched address space. {@code munmap} differs, as the kernel's: once the VMAs are out of
+ *       the tree and detached it downgrades to the read lock ({@code vms_complete_munmap_vmas()}),
+ *       does the page-table work ({@link WriterWork#afterDowngrade}) and frees under it.
  * </ol>
  *
  * <p><b>Memory ordering.</b> None of its own: the mmap write lock's acquire and release order
@@ -143,16 +145,39 @@ final class MmapOps {
   // ---- munmap and exit_mmap
   // ----------------------------------------------------------------------
 
-  /** {@code __vm_munmap}: the body of {@link MmStruct#munmap(long, long)}. */
+  /**
+   * {@code __vm_munmap(unlock = true)}: the body of {@link MmStruct#munmap(long, long)}. Under the
+   * write lock: split, write-lock, clear from the tree, detach (waiting for readers), count; then
+   * {@code mmap_write_downgrade()}, the page-table work ({@link WriterWork#afterDowngrade}) and the
+   * frees under the read lock, as {@code vms_complete_munmap_vmas()} does.
+   */
   static void munmap(MmStruct mm, long addr, long length) {
     checkRange(mm, "munmap", addr, length);
     beginAddressSpaceOp(mm, "munmap");
     mm.mmapWriteLock();
+    boolean downgraded = false;
     try {
       checkOpen(mm, "munmap");
-      VmaOps.doMunmap(mm, addr, addr + length);
+      List<VmArea> removed = VmaOps.gatherMunmap(mm, addr, addr + length);
+      if (removed.isEmpty()) {
+        return;
+      }
+      // vms_complete_munmap_vmas(unlock == true): the VMAs are out of the tree and detached; the
+      // page-table teardown and the frees run under the read lock.
+      mm.mmapWriteDowngrade();
+      downgraded = true;
+      long pages = 0;
+      for (VmArea v : removed) {
+        pages += (v.vmEnd - v.vmStart) >>> VmArea.PAGE_SHIFT;
+      }
+      mm.writerWork.afterDowngrade(WriterWork.Op.MUNMAP, pages);
+      VmaOps.freeDetached(mm, removed);
     } finally {
-      mm.mmapWriteUnlock();
+      if (downgraded) {
+        mm.mmapReadUnlock();
+      } else {
+        mm.mmapWriteUnlock();
+      }
     }
   }
 
@@ -334,11 +359,13 @@ final class MmapOps {
     VmArea prev =
         vma.vmStart < start ? vma : (vma.vmStart > 0 ? mm.mmMt.load(vma.vmStart - 1) : null);
     long nstart = start;
+    long changed = 0;
     for (; ; ) {
       long tmp = Math.min(vma.vmEnd, end);
       long newFlags = (vma.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
       if (newFlags != vma.vmFlags) {
         vma = VmaOps.modifyFlags(mm, prev, vma, nstart, tmp, newFlags);
+        changed += (tmp - nstart) >>> VmArea.PAGE_SHIFT;
       }
       prev = vma;
       nstart = tmp;
@@ -349,6 +376,10 @@ final class MmapOps {
     }
     assert mm.mapCount == newCount
         : "mprotect planned map_count " + newCount + ", got " + mm.mapCount;
+    if (changed > 0) {
+      // mprotect_fixup()'s change_protection() over the pages whose protection changed.
+      mm.writerWork.underWriteLock(WriterWork.Op.MPROTECT, changed);
+    }
   }
 
   private static IllegalStateException holeEnomem(long start, long end, long hole) {

@@ -237,18 +237,32 @@ final class VmaOps {
       result = v;
     }
     // The old VMAs are no longer in the tree (the new mapping was stored over them): free them.
+    long replaced = 0;
     for (VmArea v : overlap) {
+      replaced += (v.vmEnd - v.vmStart) >>> VmArea.PAGE_SHIFT;
       removeVma(mm, v);
     }
     assert mm.mapCount == newCount : "mmap planned map_count " + newCount + ", got " + mm.mapCount;
+    // vms_complete_munmap_vmas(unlock == false): the replaced pages' teardown, under the write
+    // lock.
+    mm.writerWork.underWriteLock(WriterWork.Op.MMAP, replaced);
     return result;
   }
 
-  /** {@code do_vmi_munmap}. Mmap write lock held (tests call it directly, as above). */
-  static void doMunmap(MmStruct mm, long start, long end) {
+  /**
+   * {@code vms_gather_munmap_vmas} and the locked half of {@code vms_complete_munmap_vmas}: splits
+   * the VMAs at the range's ends, write-locks the ones inside, clears the range from the tree,
+   * detaches them (waiting for transient readers) and takes them off {@code map_count}. Mmap write
+   * lock held; on return the VMAs are detached but not freed (see {@link #freeDetached}).
+   *
+   * @return the detached VMAs, lowest first; empty (nothing changed) over a hole
+   * @throws IllegalStateException with "ENOMEM" if a split would pass the map-count limit (nothing
+   *     changed)
+   */
+  static List<VmArea> gatherMunmap(MmStruct mm, long start, long end) {
     List<VmArea> overlap = collect(mm, start, end);
     if (overlap.isEmpty()) {
-      return;
+      return overlap;
     }
     boolean leftPiece = overlap.get(0).vmStart < start;
     boolean rightPiece = overlap.get(overlap.size() - 1).vmEnd > end;
@@ -265,10 +279,41 @@ final class VmaOps {
     }
     mm.mmMt.storeRange(start, end - 1, null);
     for (VmArea v : overlap) {
-      removeVma(mm, v);
+      v.markDetached();
+      if (mm.variant == ProtocolVariant.FAITHFUL && v.refcnt() != 0) {
+        throw new IllegalStateException("vm_area_free of an attached VMA: " + v);
+      }
+      mm.mapCount--;
     }
     assert mm.mapCount == newCount
         : "munmap planned map_count " + newCount + ", got " + mm.mapCount;
+    return overlap;
+  }
+
+  /**
+   * {@code remove_vma} of VMAs {@link #gatherMunmap} detached: frees each to the cache, where it
+   * may be reused at once. Mmap lock held (read after the downgrade, or write).
+   */
+  static void freeDetached(MmStruct mm, List<VmArea> detached) {
+    for (VmArea v : detached) {
+      mm.cache.free(v);
+    }
+  }
+
+  /**
+   * {@code do_vmi_munmap(unlock = false)}: the whole munmap of {@code [start, end)} under the write
+   * lock, page-table work included. Mmap write lock held (tests call it directly, as above).
+   */
+  static void doMunmap(MmStruct mm, long start, long end) {
+    List<VmArea> removed = gatherMunmap(mm, start, end);
+    long pages = 0;
+    for (VmArea v : removed) {
+      pages += (v.vmEnd - v.vmStart) >>> VmArea.PAGE_SHIFT;
+    }
+    if (pages > 0) {
+      mm.writerWork.underWriteLock(WriterWork.Op.MUNMAP, pages);
+    }
+    freeDetached(mm, removed);
   }
 
   /**

@@ -115,7 +115,7 @@ public final class Simulator {
             .lockMode(world.lockMode())
             .variant(workload.variant())
             .debug(workload.debug())
-            // MERGE-WRITERWORK .writerWork(workload.cost().writerWork())
+            .writerWork(workload.cost().writerWork())
             .build();
     AddressLayout layout = new AddressLayout(workload.vmas());
     layout.populate(mm);
@@ -127,7 +127,7 @@ public final class Simulator {
               .cache(cache)
               .lockMode(world.lockMode())
               .debug(workload.debug())
-              // MERGE-WRITERWORK .writerWork(workload.cost().writerWork())
+              .writerWork(workload.cost().writerWork())
               .build();
       layout.populate(other);
       neighbour =
