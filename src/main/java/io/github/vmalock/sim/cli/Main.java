@@ -9,9 +9,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code vmalock-sim} command. With no arguments it runs the headline comparison (see {@link
- * HeadlineCommand}); subcommands {@code run}, {@code scenarios}, {@code replay}, {@code headline},
- * {@code help}.
+ * The {@code vmalock-sim} command. With no arguments it runs the summary of the experiments in
+ * quick mode (see {@link ExperimentCommand}); subcommands {@code experiment}, {@code run}, {@code
+ * scenarios}, {@code replay}, {@code headline} (the earlier fault-storm comparison), {@code help}.
  */
 @Command(
     name = "vmalock-sim",
@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Simulates the Linux kernel's per-VMA locks: kernel callers before and after the series"
           + " \"mm: Unconditional per-VMA locks and cleanups\", against a model of mm_struct.",
-      "With no arguments: the headline comparison (a page-fault storm with a concurrent"
-          + " mmap/munmap writer in the three worlds, about 10 s)."
+      "With no arguments: the summary of the experiments in quick mode (each experiment's"
+          + " published kernel figure against the model's, under a minute); 'experiment --list'"
+          + " names them."
     },
     footer = {
       "",
@@ -31,6 +32,7 @@ import picocli.CommandLine.Spec;
     },
     subcommands = {
       HeadlineCommand.class,
+      ExperimentCommand.class,
       RunCommand.class,
       ScenariosCommand.class,
       ReplayCommand.class,
@@ -43,14 +45,13 @@ public final class Main implements Callable<Integer> {
   public Main() {}
 
   /**
-   * Runs the headline comparison with its defaults.
+   * Runs the summary of the experiments in quick mode.
    *
    * @return the exit status
    */
   @Override
   public Integer call() {
-    HeadlineCommand h = new HeadlineCommand();
-    return h.execute(spec.commandLine().getOut(), spec.commandLine().getErr());
+    return ExperimentCommand.headline(spec.commandLine().getOut(), spec.commandLine().getErr());
   }
 
   /**

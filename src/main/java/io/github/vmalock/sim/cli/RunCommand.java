@@ -124,6 +124,8 @@ public final class RunCommand implements Callable<Integer> {
       description = "No progress line.")
   boolean quiet;
 
+  @picocli.CommandLine.Mixin CostOptions cost = new CostOptions();
+
   /** Creates the command; picocli fills it. */
   public RunCommand() {}
 
@@ -166,7 +168,18 @@ public final class RunCommand implements Callable<Integer> {
     }
     range(cmd, "--threads", threads, 0, 1024);
     range(cmd, "--writers", writers, 0, 1024);
-    range(cmd, "--vmas", vmas, 8, 100_000);
+    if (vmas > Workload.MAX_VMAS) {
+      throw new CommandLine.ParameterException(
+          cmd,
+          "Invalid value for option '--vmas': "
+              + vmas
+              + " is above "
+              + Workload.MAX_VMAS
+              + ", half the map-count limit vm.max_map_count ("
+              + io.github.vmalock.mm.MmStruct.DEFAULT_MAX_MAP_COUNT
+              + "): the layout's VMAs and the writers' splits must fit under it");
+    }
+    range(cmd, "--vmas", vmas, 8, Workload.MAX_VMAS);
     int nw = neighbourWriters == null ? sc.neighbourWriters() : neighbourWriters;
     range(cmd, "--neighbour-writers", nw, 0, 64);
     if (ops != null) {
@@ -204,6 +217,7 @@ public final class RunCommand implements Callable<Integer> {
             .vmas(vmas)
             .variant(variant)
             .neighbourWriters(nw)
+            .cost(cost.build(cmd, false))
             .debug(debug);
     if (ops != null) {
       b.opsPerThread(ops);

@@ -2,6 +2,7 @@ package io.github.vmalock.sim.experiment;
 
 import io.github.vmalock.sim.CallerKind;
 import io.github.vmalock.sim.CallerResult;
+import io.github.vmalock.sim.Outcome;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.World;
 import java.util.ArrayList;
@@ -88,6 +89,25 @@ final class Rounds {
       CallerResult c = r.caller(k);
       if (c != null) {
         n += c.ops();
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Calls of the given callers in one run that ended with the given outcomes.
+   *
+   * @param r the run
+   * @param kind the caller
+   * @param outcomes the outcomes to count
+   * @return the count (0 if the caller did not run)
+   */
+  static long count(RunResult r, CallerKind kind, Outcome... outcomes) {
+    CallerResult c = r.caller(kind);
+    long n = 0;
+    if (c != null) {
+      for (Outcome o : outcomes) {
+        n += c.count(o);
       }
     }
     return n;
