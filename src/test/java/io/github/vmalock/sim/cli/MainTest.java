@@ -127,4 +127,79 @@ class MainTest {
     assertThat(r.status()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("CAUGHT", "PASS").doesNotContain("MISSED", "FAIL");
   }
+
+  @Test
+  @DisplayName("experiment --list names the four experiments, one line each")
+  void experimentList() {
+    Run r = run("experiment", "--list");
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out().lines())
+        .hasSize(4)
+        .anySatisfy(l -> assertThat(l).startsWith("proc-maps-latency"))
+        .anySatisfy(l -> assertThat(l).startsWith("fault-scaling"))
+        .anySatisfy(l -> assertThat(l).startsWith("app-launch"))
+        .anySatisfy(l -> assertThat(l).startsWith("series"));
+  }
+
+  @Test
+  @DisplayName("experiment NAME --quick --json writes the fixed fields, exit 0")
+  void experimentJson(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path f = dir.resolve("p.json");
+    Run r =
+        run(
+            "experiment",
+            "proc-maps-latency",
+            "--quick",
+            "-q",
+            "--rounds",
+            "2",
+            "--run-length",
+            "30ms",
+            "--json",
+            f.toString());
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains("published:").contains("model:").contains("agrees:");
+    String json = java.nio.file.Files.readString(f);
+    assertThat(json)
+        .contains("\"experiment\": \"proc-maps-latency\"")
+        .contains("\"published\"")
+        .contains("\"model\"")
+        .contains("\"spread\"")
+        .contains("\"agrees\"");
+  }
+
+  @Test
+  @DisplayName("experiment and cost options: bad input names the option and the limit, exit 2")
+  void experimentBadInput() {
+    assertBadInput(run("experiment", "nope"), "nope", "proc-maps-latency");
+    assertBadInput(run("experiment", "series", "--rounds", "1"), "--rounds", "2 and 100");
+    assertBadInput(run("experiment", "series", "--run-length", "1ms"), "--run-length");
+    assertBadInput(run("experiment", "series", "--hold", "page-fault=abc"), "--hold", "abc");
+    assertBadInput(run("experiment", "series", "--hold", "nobody=1us"), "--hold", "nobody");
+    assertBadInput(run("experiment", "series", "--hold", "munmap=1us"), "--hold", "writer");
+    assertBadInput(run("experiment", "series", "--hold", "1us"), "--hold", "CALLER=");
+    assertBadInput(run("experiment", "series", "--cost-model", "cheap"), "--cost-model", "kernel");
+    assertBadInput(run("experiment", "series", "--page-scale", "0"), "--page-scale", "4096");
+    assertBadInput(run("run", "--unmap-page", "fast"), "--unmap-page", "fast");
+    assertBadInput(run("run", "--protect-page", "-1us"), "--protect-page");
+    assertBadInput(run("run", "--vmas", "100000"), "--vmas", "100000", "vm.max_map_count");
+  }
+
+  @Test
+  @DisplayName("run takes the cost options: a costed run stays clean, exit 0")
+  void runWithCost() {
+    Run r =
+        run(
+            "run",
+            "-n",
+            "200",
+            "--cost-model",
+            "kernel",
+            "--hold",
+            "page-fault=2us,50us@0.01",
+            "--page-scale",
+            "4",
+            "-q");
+    assertThat(r.status()).as(r.err()).isZero();
+  }
 }
