@@ -43,6 +43,9 @@ public final class PageTable {
     long i = index(addr);
     long mask = 1L << (i & 63);
     int w = (int) (i >>> 6);
+    if ((bits.get(w) & mask) != 0) {
+      return false; // already present: a read, no read-modify-write of a shared word
+    }
     long old = bits.getAndAccumulate(w, mask, (a, b) -> a | b);
     return (old & mask) == 0;
   }

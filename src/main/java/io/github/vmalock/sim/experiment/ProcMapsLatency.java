@@ -65,9 +65,9 @@ public final class ProcMapsLatency implements Experiment {
         "worst-case mmap/munmap latency, mmap_lock reader / lock_next_vma reader",
         "Suren Baghdasaryan, \"[PATCH v4 0/7] use per-vma locks for /proc/pid/maps reads and"
             + " PROCMAP_QUERY\", linux-mm, 2025-06-04,"
-            + " https://lore.kernel.org/all/20250604231151.799834-1-surenb@google.com/ : two"
-            + " processes scan /proc/PID/maps while another unmaps and remaps 4K pages of a 128 MB"
-            + " range; worst case 0.455-3.018 ms before, 0.036-0.498 ms after (about 10x). Paul E."
+            + " https://lore.kernel.org/all/20250604231151.799834-1-surenb@google.com/ : Paul"
+            + " McKenney's run-proc-vs-map.sh, two processes scan /proc/PID/maps while another"
+            + " unmaps and remaps 4K pages of a 128 MB range; worst case 0.455-3.018 ms before, 0.036-0.498 ms after (about 10x). Paul E."
             + " McKenney's proc-mmap_sem-test: a nice-15 scanner raised the worst case from 0.141"
             + " ms to 116 ms",
         "not stated in either source",
