@@ -729,11 +729,7 @@ public final class MmStruct implements AutoCloseable {
     Thread me = Thread.currentThread();
     Thread other = handoffWriter.get();
     if (other != null && other != me) {
-      if (interruptible) {
-        awaitHandoffInterruptibly();
-      } else {
-        awaitHandoff();
-      }
+      awaitHandoff(interruptible);
     } else if (mmapLock.writeLock().tryLock()) {
       return;
     }
@@ -788,22 +784,19 @@ public final class MmStruct implements AutoCloseable {
 
   /** Waits, uninterruptibly, while another thread's handoff is pending. */
   private void awaitHandoff() {
-    Thread h = handoffWriter.get();
-    if (h == null || h == Thread.currentThread()) {
-      return;
-    }
-    handoffLock.lock();
     try {
-      while (handoffWriter.get() != null) {
-        handoffDone.awaitUninterruptibly();
-      }
-    } finally {
-      handoffLock.unlock();
+      awaitHandoff(false);
+    } catch (InterruptedException e) {
+      throw new AssertionError("an uninterruptible wait was interrupted", e);
     }
   }
 
   /** As {@link #awaitHandoff()}, ended by an interrupt. */
   private void awaitHandoffInterruptibly() throws InterruptedException {
+    awaitHandoff(true);
+  }
+
+  private void awaitHandoff(boolean interruptible) throws InterruptedException {
     Thread h = handoffWriter.get();
     if (h == null || h == Thread.currentThread()) {
       return;
@@ -811,7 +804,11 @@ public final class MmStruct implements AutoCloseable {
     handoffLock.lock();
     try {
       while (handoffWriter.get() != null) {
-        handoffDone.await();
+        if (interruptible) {
+          handoffDone.await();
+        } else {
+          handoffDone.awaitUninterruptibly();
+        }
       }
     } finally {
       handoffLock.unlock();

@@ -161,15 +161,14 @@ public final class AppLaunch implements Experiment {
   private record Run(double nanosPerLaunch, double mmapLockFaultShare, long problems) {}
 
   private static Run runOnce(World w, CostModel cost, int launches, long seed) {
-    MmStruct mm = MmStruct.builder().lockMode(w.lockMode()).writerWork(cost.writerWork()).build();
-    AddressLayout layout = new AddressLayout(VMAS + THREADS);
-    layout.populate(mm);
+    SimContext ctx = Rounds.freshContext(w, cost, VMAS + THREADS);
+    MmStruct mm = ctx.mm();
+    AddressLayout layout = ctx.layout();
     long[] stacks = new long[THREADS];
     for (int i = 0; i < THREADS; i++) {
       stacks[i] = layout.slotStart(VMAS + i);
       mm.munmap(stacks[i], AddressLayout.SLOT_PAGES * AddressLayout.PAGE);
     }
-    SimContext ctx = SimContext.of(mm, w, layout, cost);
     PageFault fault = new PageFault(ctx, 0);
     CyclicBarrier start = new CyclicBarrier(THREADS + 1);
     CyclicBarrier end = new CyclicBarrier(THREADS + 1);
@@ -235,13 +234,7 @@ public final class AppLaunch implements Experiment {
       locked += mmapLocked[i];
       all += handled[i];
     }
-    long problems = ctx.violations().violationCount() + ctx.violations().leakCount();
-    try {
-      mm.assertQuiescent();
-      mm.close();
-    } catch (IllegalStateException e) {
-      problems++;
-    }
+    long problems = Rounds.finish(ctx);
     return new Run((double) total / launches, all == 0 ? 0 : (double) locked / all, problems);
   }
 

@@ -207,10 +207,9 @@ public final class ProcMapsLatency implements Experiment {
   private record Run(Loops.Stats writer, Loops.Stats readers, long stalls, long problems) {}
 
   private static Run runOnce(World w, CostModel cost, Duration len, long seed) {
-    MmStruct mm = MmStruct.builder().lockMode(w.lockMode()).writerWork(cost.writerWork()).build();
-    AddressLayout layout = new AddressLayout(VMAS);
-    layout.populate(mm);
-    SimContext ctx = SimContext.of(mm, w, layout, cost);
+    SimContext ctx = Rounds.freshContext(w, cost, VMAS);
+    MmStruct mm = ctx.mm();
+    AddressLayout layout = ctx.layout();
     ProcMapsReader reader = new ProcMapsReader(ctx);
     long arena = layout.limit() + AddressLayout.SLOT_PAGES * AddressLayout.PAGE;
     long arenaLen = ARENA_PAGES * AddressLayout.PAGE;
@@ -235,13 +234,7 @@ public final class ProcMapsLatency implements Experiment {
                     })));
     Loops.Stats writer = stats.get("writer");
     long stalls = writer.latency().getCountBetweenValues(1_000_000, Long.MAX_VALUE);
-    long problems = ctx.violations().violationCount() + ctx.violations().leakCount();
-    try {
-      mm.assertQuiescent();
-      mm.close();
-    } catch (IllegalStateException e) {
-      problems++;
-    }
+    long problems = Rounds.finish(ctx);
     return new Run(writer, stats.get("readers"), stalls, problems);
   }
 }

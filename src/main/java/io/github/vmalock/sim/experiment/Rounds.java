@@ -1,9 +1,13 @@
 package io.github.vmalock.sim.experiment;
 
+import io.github.vmalock.mm.MmStruct;
+import io.github.vmalock.sim.AddressLayout;
 import io.github.vmalock.sim.CallerKind;
 import io.github.vmalock.sim.CallerResult;
+import io.github.vmalock.sim.CostModel;
 import io.github.vmalock.sim.Outcome;
 import io.github.vmalock.sim.RunResult;
+import io.github.vmalock.sim.SimContext;
 import io.github.vmalock.sim.World;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -158,5 +162,44 @@ final class Rounds {
    */
   static String cell(Samples s) {
     return ExperimentResult.fmt(s.median()) + " ± " + ExperimentResult.fmt(s.spread());
+  }
+
+  /**
+   * A fresh mm for one measurement of a custom driver: the world's lock mode, the cost model's
+   * writer work, debug off (a speed run), {@code slots} VMAs of the standard layout mapped.
+   *
+   * @param w the world
+   * @param cost the cost model
+   * @param slots the layout's slots
+   * @return the context (its own page table and violation record)
+   */
+  static SimContext freshContext(World w, CostModel cost, int slots) {
+    MmStruct mm =
+        MmStruct.builder()
+            .lockMode(w.lockMode())
+            .writerWork(cost.writerWork())
+            .debug(false)
+            .build();
+    AddressLayout layout = new AddressLayout(slots);
+    layout.populate(mm);
+    return SimContext.of(mm, w, layout, cost);
+  }
+
+  /**
+   * Ends a custom driver's measurement: its violations and leaks, plus one if the mm is not
+   * quiescent (a leaked read reference or lock); closes the mm when it is.
+   *
+   * @param ctx the measurement's context
+   * @return the problems found
+   */
+  static long finish(SimContext ctx) {
+    long problems = ctx.violations().violationCount() + ctx.violations().leakCount();
+    try {
+      ctx.mm().assertQuiescent();
+      ctx.mm().close();
+    } catch (IllegalStateException e) {
+      problems++;
+    }
+    return problems;
   }
 }
