@@ -194,6 +194,42 @@ public final class AddressLayout {
   }
 
   /**
+   * A uniformly random byte address anywhere in the layout (a slot's pages or its trailing hole),
+   * from one 64-bit draw: bits 32-63 pick the slot and bits 12-30 the page by multiply-shift
+   * (Lemire), bits 0-11 the offset in the page, so that no division is spent on it. The bias of the
+   * multiply-shift is below {@code slots / 2^32} and {@code 17 / 2^19}: far under what a run can
+   * observe. Bit 31 is left for the caller ({@link #drawBit}).
+   *
+   * @param r a random 64-bit value
+   * @return the address
+   */
+  public long drawAddress(long r) {
+    int slot = drawSlot(r);
+    long page = (((r >>> 12) & 0x7FFFF) * (SLOT_PAGES + 1)) >>> 19;
+    return slotStart(slot) + page * PAGE + (r & (PAGE - 1));
+  }
+
+  /**
+   * The slot {@link #drawAddress} picked from the same draw.
+   *
+   * @param r the 64-bit value given to {@link #drawAddress}
+   * @return the slot index
+   */
+  public int drawSlot(long r) {
+    return (int) (((r >>> 32) * slots) >>> 32);
+  }
+
+  /**
+   * A random bit of the same draw that {@link #drawAddress} does not use.
+   *
+   * @param r the 64-bit value given to {@link #drawAddress}
+   * @return bit 31 of {@code r}
+   */
+  public static boolean drawBit(long r) {
+    return (r & (1L << 31)) != 0;
+  }
+
+  /**
    * The slot an address falls in (its trailing hole included).
    *
    * @param addr an address inside the layout

@@ -70,11 +70,15 @@ public final class PageFault implements KernelCaller {
 
   @Override
   public Outcome call(SplittableRandom rnd) {
-    long addr = ctx.layout().pickAddress(rnd, null) + rnd.nextInt((int) AddressLayout.PAGE);
+    // One draw gives the slot, the page (the slot's trailing hole included) and the offset: a
+    // fault is tens of nanoseconds, three bounded draws and a division would be a good part of it.
+    long r = rnd.nextLong();
+    AddressLayout layout = ctx.layout();
+    long addr = layout.drawAddress(r);
     // Programs write to their anonymous memory, and only read their text and socket mappings.
     boolean write =
-        AddressLayout.kind(ctx.layout().slotOf(addr)) == AddressLayout.Kind.ANON
-            && rnd.nextBoolean();
+        AddressLayout.kind(layout.drawSlot(r)) == AddressLayout.Kind.ANON
+            && AddressLayout.drawBit(r);
     boolean needsMmapLock = retryRate > 0 && rnd.nextDouble() < retryRate;
     return fault(addr, write, needsMmapLock);
   }

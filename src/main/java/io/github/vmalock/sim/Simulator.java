@@ -429,7 +429,7 @@ public final class Simulator {
    * Reader threads time one call in this many (a power of two); writers time every call. The
    * latency histograms of reader callers are therefore samples, their operation counts exact.
    */
-  public static final int READER_SAMPLE = 16;
+  public static final int READER_SAMPLE = 64;
 
   /** One simulated task. */
   static final class Worker implements Runnable {
@@ -458,16 +458,27 @@ public final class Simulator {
       this.thread.setDaemon(true);
     }
 
+    // Filled by run() on the worker's own thread before its first call, then read only by it.
+    private SplittableRandom rnd;
+    private MmStruct mm;
+    private ReentrantReadWriteLock mmapLock;
+    private Violations violations;
+    private boolean debug;
+    private Stats[] byKind;
+    private KernelCaller[] callerByKind;
+    private String lastLeak;
+
     @Override
     public void run() {
-      SplittableRandom rnd = new SplittableRandom(threadSeed(run.workload.seed(), index));
-      MmStruct mm = run.ctx.mm();
-      Violations violations = run.ctx.violations();
-      boolean debug = run.workload.debug();
+      rnd = new SplittableRandom(threadSeed(run.workload.seed(), index));
+      mm = run.ctx.mm();
+      mmapLock = mm.mmapLock();
+      violations = run.ctx.violations();
+      debug = run.workload.debug();
       long limit = run.workload.opsPerThread();
       boolean counted = limit > 0;
-      Stats[] byKind = new Stats[CallerKind.values().length];
-      KernelCaller[] callerByKind = new KernelCaller[byKind.length];
+      byKind = new Stats[CallerKind.values().length];
+      callerByKind = new KernelCaller[byKind.length];
       for (CallerKind k : picker.kinds) {
         byKind[k.ordinal()] = stats.get(k);
         callerByKind[k.ordinal()] = run.callers.get(k);
@@ -478,8 +489,6 @@ public final class Simulator {
         Thread.currentThread().interrupt();
         return;
       }
-      ReentrantReadWriteLock mmapLock = mm.mmapLock();
-      String lastLeak = null;
       for (long i = 0; ; i++) {
         if (run.stopped()) {
           break;
@@ -492,27 +501,35 @@ public final class Simulator {
             break;
           }
         }
-        CallerKind k = picker.pick(rnd);
-        KernelCaller caller = callerByKind[k.ordinal()];
-        Outcome o;
         // Writers time every call (their tail is what experiments report); readers one in
         // READER_SAMPLE, so that two clock reads do not dominate a sub-microsecond fault.
-        boolean sampled = writer || (i & (READER_SAMPLE - 1)) == 0;
-        long t0 = sampled ? System.nanoTime() : 0;
-        try {
-          o = caller.call(rnd);
-        } catch (RuntimeException | Error e) {
-          o = Outcome.ERROR;
-          violations.violation(caller.name(), e.getClass().getSimpleName() + ": " + e.getMessage());
-        }
-        Stats s = byKind[k.ordinal()];
-        s.outcomes[o.ordinal()]++;
-        if (sampled) {
-          s.latency.recordValue(Math.max(System.nanoTime() - t0, 0));
-        }
-        lastLeak = checkNothingHeld(mm, mmapLock, caller.name(), violations, debug, lastLeak);
+        oneCall(writer || (i & (READER_SAMPLE - 1)) == 0);
         done.lazySet(i + 1);
       }
+    }
+
+    /**
+     * One call of a picked caller, its outcome counted, its latency recorded if {@code sampled},
+     * then the check that it returned holding nothing. A method of its own so that the JIT compiles
+     * it as a whole method (the loop in {@link #run} runs only as on-stack replacement).
+     */
+    private void oneCall(boolean sampled) {
+      CallerKind k = picker.pick(rnd);
+      KernelCaller caller = callerByKind[k.ordinal()];
+      Outcome o;
+      long t0 = sampled ? System.nanoTime() : 0;
+      try {
+        o = caller.call(rnd);
+      } catch (RuntimeException | Error e) {
+        o = Outcome.ERROR;
+        violations.violation(caller.name(), e.getClass().getSimpleName() + ": " + e.getMessage());
+      }
+      Stats s = byKind[k.ordinal()];
+      s.outcomes[o.ordinal()]++;
+      if (sampled) {
+        s.latency.recordValue(Math.max(System.nanoTime() - t0, 0));
+      }
+      lastLeak = checkNothingHeld(mm, mmapLock, caller.name(), violations, debug, lastLeak);
     }
 
     /**
