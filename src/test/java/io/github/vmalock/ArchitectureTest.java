@@ -10,8 +10,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The layer rules of {@code design.md}, checked on the compiled main classes: each layer depends
- * only on layers below it, {@code sim} > {@code mm} > {@code maple} > {@code rcu} > {@code
+ * The layer rules of {@code docs/architecture.md}, checked on the compiled main classes: each layer
+ * depends only on layers below it, {@code sim} > {@code mm} > {@code maple} > {@code rcu} > {@code
  * locking}. The core packages use nothing outside the JDK (the library has no non-optional runtime
  * dependency; the simulator's optional libraries stay in {@code sim}).
  */

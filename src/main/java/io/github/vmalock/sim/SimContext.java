@@ -83,7 +83,7 @@ public record SimContext(
 
   /**
    * Checks a VMA just returned locked for {@code addr} (by the VMA read lock or under {@code
-   * mmap_lock}) against the forbidden outcomes F1-F4 of the kernel-locking notes, and snapshots its
+   * mmap_lock}) against the forbidden outcomes F1-F4 of docs/invariants.md, and snapshots its
    * fields. Context: the caller holds the VMA read lock or {@code mmap_lock}.
    *
    * @param caller caller name for the report

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Focused tests that pin behaviour the mutation run (PIT.md) found unchecked by the other maple
- * tests: the edges of the gap searches, the gap sizes kept in internal nodes, the writer lock being
- * released, and cursor calls from the start state.
+ * Focused tests that pin behaviour the mutation run (docs/mutation-testing.md) found unchecked by
+ * the other maple tests: the edges of the gap searches, the gap sizes kept in internal nodes, the
+ * writer lock being released, and cursor calls from the start state.
  */
 class MapleTreeMutationTest {
 

@@ -65,6 +65,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * <p>The seed is printed on failure; rerun with {@code -Dvmalock.seed=...}. The number of
  * operations follows {@code vmalock.scale} (100,000 in the main run by default, 2,000,000 with
  * {@code large}).
+ *
+ * <p>Invariants cited here: see docs/invariants.md#i1, docs/invariants.md#f1,
+ * docs/invariants.md#f2, docs/invariants.md#f3, docs/invariants.md#f4, docs/invariants.md#f6,
+ * docs/invariants.md#f7, docs/invariants.md#f9, docs/invariants.md#f11.
  */
 class AddressSpaceDifferentialTest {
 

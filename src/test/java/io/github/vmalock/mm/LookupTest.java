@@ -14,7 +14,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** vma_lookup/find_vma*, lock_next_vma, lock_mm_and_find_vma (with stack expansion). */
+/**
+ * vma_lookup/find_vma*, lock_next_vma, lock_mm_and_find_vma (with stack expansion).
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f11.
+ */
 class LookupTest {
   private static final long A = 0x80_0000L;
   private final MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).build();

@@ -11,10 +11,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Edges of {@link MmStruct}, {@link MmapOps} and {@link VmaOps} that the scenario and randomized
- * tests pass through without pinning (survivors of the mutation run, PIT.md): the accessors and the
- * debugger's one-line summary, the builder's lower bound, a range starting at address 0, the end
- * address in the past-{@code taskSize} message, and a top-down {@code mmap} that exactly fills the
- * only free window.
+ * tests pass through without pinning (survivors of the mutation run, docs/mutation-testing.md): the
+ * accessors and the debugger's one-line summary, the builder's lower bound, a range starting at
+ * address 0, the end address in the past-{@code taskSize} message, and a top-down {@code mmap} that
+ * exactly fills the only free window.
  */
 class MmStructMutationTest {
 

@@ -10,7 +10,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** LockMode.MMAP_LOCK_ONLY and the known-bad ProtocolVariants (each shown to break its rule). */
+/**
+ * LockMode.MMAP_LOCK_ONLY and the known-bad ProtocolVariants (each shown to break its rule).
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f3, docs/invariants.md#f4,
+ * docs/invariants.md#f5, docs/invariants.md#f6, docs/invariants.md#f9.
+ */
 class ModesAndVariantsTest {
   private static final long A = 0x30_0000L;
 

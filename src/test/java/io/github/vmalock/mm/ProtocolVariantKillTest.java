@@ -19,6 +19,9 @@ import org.junit.jupiter.api.Test;
  * <p>A stale walk is reproduced by storing the old object back into the tree at the old range under
  * the mmap write lock: exactly what a {@code mas_walk} that began before the writer's change
  * returns.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f1, docs/invariants.md#f3,
+ * docs/invariants.md#f4, docs/invariants.md#f6.
  */
 class ProtocolVariantKillTest {
   private static final long PAGE = MmStruct.PAGE_SIZE;

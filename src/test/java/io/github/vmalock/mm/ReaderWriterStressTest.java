@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * I1 and I10 under churn: while a reader holds a VMA read lock, no writer changes that VMA (its
  * range and flags read at the start and the end of the hold agree, and it is never write-locked),
  * whichever entry point gave it the lock.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#i1, docs/invariants.md#i10.
  */
 class ReaderWriterStressTest {
   private static final long A = 0x1000_0000L;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The README's "The mm model" example, compiled and run. Keep the two in sync. */
+/** The README's "Three ways in" example, compiled and run. Keep the two in sync. */
 class ReadmeExampleTest {
 
   @Test

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link VmFlags#toString(long)}: every letter of the {@code /proc/pid/maps} permission column
- * depends on its own bit only (pinned for the mutation run, PIT.md).
+ * depends on its own bit only (pinned for the mutation run, docs/mutation-testing.md).
  */
 class VmFlagsMutationTest {
 

@@ -53,6 +53,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the operation finish. If the operation must leave the VMA alone, it must finish while the
  * reference is held. Each probed VMA gets its own fresh mm, so the probes do not depend on the
  * order in which an operation locks its VMAs.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f12.
  */
 class VmaScenarioTest {
 

@@ -30,12 +30,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * AssertionError} Lincheck throws, echoed to standard output).
  *
  * <p>The checks, after the reader and writer threads joined: a VMA returned read-locked is
- * attached, belongs to the mm asked and covers the address asked (kernel-locking.md F1, F2, F3);
+ * attached, belongs to the mm asked and covers the address asked (docs/invariants.md F1, F2, F3);
  * reader and writer are never inside the same VMA at once (F4, F5); after both finished every VMA's
  * {@code refcnt()} is back to 1 and no exception escaped either thread.
  *
  * <p>Each mm uses an RCU domain without a reclaimer thread and a private VMA cache that recycles
  * freed VMAs at once (SLAB_TYPESAFE_BY_RCU), so every run is deterministic.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f1, docs/invariants.md#f2,
+ * docs/invariants.md#f3, docs/invariants.md#f4, docs/invariants.md#f5, docs/invariants.md#f6.
  */
 @Tag("lincheck")
 class ProtocolVariantModelCheckTest {

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Focused tests that pin behaviour the mutation run (PIT.md) found unchecked by the other rcu
- * tests, kept small so that the run can afford them for every mutant they cover.
+ * Focused tests that pin behaviour the mutation run (docs/mutation-testing.md) found unchecked by
+ * the other rcu tests, kept small so that the run can afford them for every mutant they cover.
  */
 class RcuMutationTest {
 

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a domain reports (stall reports, dead readers, callback errors), its {@code toString}, the
- * nesting-overflow error, and two lock-release contracts, as pinned for the mutation run (PIT.md).
- * The default reports go to the {@link System.Logger} named after {@link Rcu}; on the class path
- * that logger is backed by {@code java.util.logging}, so a handler on the {@code java.util.logging}
- * logger of the same name captures them.
+ * nesting-overflow error, and two lock-release contracts, as pinned for the mutation run
+ * (docs/mutation-testing.md). The default reports go to the {@link System.Logger} named after
+ * {@link Rcu}; on the class path that logger is backed by {@code java.util.logging}, so a handler
+ * on the {@code java.util.logging} logger of the same name captures them.
  */
 class RcuReportingTest {
 

@@ -327,7 +327,8 @@ class RcuTest {
   }
 
   @Test
-  @Tag("stress") // about 40 s on two shared cores; left out of the PIT run (pom.xml, PIT.md)
+  @Tag("stress") // about 40 s on two shared cores; left out of the PIT run (pom.xml,
+  // docs/mutation-testing.md)
   @DisplayName("100,000 short-lived reader threads do not grow the registry without bound")
   void manyShortLivedThreads() throws InterruptedException {
     int threads = TestScale.pick(100_000, 1_000_000);

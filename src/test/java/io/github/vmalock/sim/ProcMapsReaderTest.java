@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+/** Invariants cited here: see docs/invariants.md#f11. */
 @DisplayName("ProcMapsReader: /proc/pid/maps with lock_next_vma")
 class ProcMapsReaderTest {
 

@@ -43,6 +43,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  *
  * <p>r1: the writer's violations (bit 0: refcount not 0 after munmap in mm1, bit 1: in mm2). r2:
  * the reader's violations ({@link MmHarness#checkHeld} bits). r3: the arbiter's quiescence check.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f6, docs/invariants.md#f7.
  */
 @JCStressTest
 @Description(

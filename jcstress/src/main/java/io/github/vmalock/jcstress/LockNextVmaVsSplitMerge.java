@@ -32,6 +32,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * {@code from}), bit 2 an overlap (end not above {@code from}), bit 3 {@code mmap_lock} held on
  * return. r2: the number of VMAs the scan reported inside the range (1 to 3). r3: the arbiter's
  * quiescence check.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f11.
  */
 @JCStressTest
 @Description(

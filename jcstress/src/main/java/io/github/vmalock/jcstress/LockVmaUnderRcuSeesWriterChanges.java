@@ -31,6 +31,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  *
  * <p>r1: got the VMA (0/1). r2: phase (-1 when null). r3, r4: first and second flags read, 0 old
  * ({@code r}), 1 new ({@code rw}), 2 anything else, -1 when null.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#i1, docs/invariants.md#i10.
  */
 @JCStressTest
 @Description(

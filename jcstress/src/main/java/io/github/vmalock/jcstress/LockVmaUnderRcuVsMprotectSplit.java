@@ -36,6 +36,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * MmHarness#checkHeld} bits. r2: the last VMA the reader got: 0 none, 1 {@code [A, A+2p) r}, 2
  * {@code [A, A+p) r}. r3: the writer's view of the layout afterwards (1 = two VMAs as expected).
  * r4: the arbiter's quiescence check.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f1.
  */
 @JCStressTest
 @Description(

@@ -26,6 +26,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * <p>r1: the writer's check after {@code munmap}: 0 = the VMA's refcount is 0, 1 = it is not. r2:
  * the reader: 0 null, 1 got the VMA, plus 32 if it saw the unmap completed while holding it, plus
  * {@link MmHarness#checkHeld} bits.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f2, docs/invariants.md#f6.
  */
 @JCStressTest
 @Description(

@@ -36,6 +36,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * <p>r1: the reader's violations ({@link MmHarness#checkHeld} bits, or-ed). r2: whether it got the
  * VMA at least once (0/1). r3: the arbiter's quiescence check of both mms. r4: the writer's check
  * that the cache handed the same object out again (1).
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f1, docs/invariants.md#f3.
  */
 @JCStressTest
 @Description(

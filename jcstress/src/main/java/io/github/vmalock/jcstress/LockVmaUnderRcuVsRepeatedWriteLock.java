@@ -29,6 +29,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  *
  * <p>r1: the writer saw the reader inside (0/1). r2: the reader saw the writer inside (1), plus
  * {@link MmHarness#checkHeld} bits. r3: the arbiter's quiescence check.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#i1, docs/invariants.md#f4.
  */
 @JCStressTest
 @Description(

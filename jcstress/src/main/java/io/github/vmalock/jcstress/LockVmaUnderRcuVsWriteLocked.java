@@ -30,6 +30,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * <p>r1: the writer saw the reader inside (0/1). r2: the reader's result: -1 null, 0 got the VMA
  * and saw no writer, 1 saw the writer inside, plus {@link MmHarness#checkHeld} bits. r3: the
  * arbiter's quiescence check (0 = every lock and reference released).
+ *
+ * <p>Invariants cited here: see docs/invariants.md#i1, docs/invariants.md#f4.
  */
 @JCStressTest
 @Description(

@@ -29,6 +29,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * odd, bit 2 the lock still held for write. r2: the reader saw the downgrade (0/1). r3: the reader
  * got both VMAs (1) or not (0), -1 when it did not see the downgrade. r4: its {@code
  * mmap_read_trylock} succeeded (1), -1 when it did not see the downgrade.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#i4.
  */
 @JCStressTest
 @Description(

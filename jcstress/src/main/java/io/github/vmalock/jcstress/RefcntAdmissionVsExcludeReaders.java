@@ -34,6 +34,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * <p>r1: the reader saw the flag (0/1). r2: the reader's attempt was admitted (0/1). r3: the
  * writer's VMA ended with {@code vm_refcnt} 1. r4: the arbiter's admission-from-0 check (0
  * refused).
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f12.
  */
 @JCStressTest
 @Description(

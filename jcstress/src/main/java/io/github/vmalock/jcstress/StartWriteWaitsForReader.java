@@ -26,6 +26,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  *
  * <p>r1: the writer saw "released" after {@code startWrite} returned (1 required). r2: the VMA's
  * {@code vm_refcnt} seen by the arbiter (1: attached, no reader, no writer flag).
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f5.
  */
 @JCStressTest
 @Description(

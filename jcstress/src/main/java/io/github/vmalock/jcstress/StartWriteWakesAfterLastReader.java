@@ -22,6 +22,8 @@ import org.openjdk.jcstress.annotations.State;
  *
  * <p>The state holds a read reference taken with {@code lockVmaUnderRcu}. The actor write-locks the
  * VMA and so waits for it; the signal drops the read reference. The actor must terminate.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#i8.
  */
 @JCStressTest(Mode.Termination)
 @Description(

@@ -33,6 +33,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * <p>r1: the reader: 1 {@code [A, A+2p) r}, 2 {@code [A, A+p) r}, 3 any other shape, plus 4 &times;
  * {@link MmHarness#checkHeld} bits (0 = null, forbidden: {@code A} stays mapped). r2: the writer
  * saw the layout it expects afterwards (1). r3: the arbiter's quiescence check.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f1, docs/invariants.md#f9.
  */
 @JCStressTest
 @Description(

@@ -31,6 +31,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * <p>r1: the writer's check after {@code munmap} (0 = the VMA's refcount is 0). r2: the reader: 0
  * null, 1 got the VMA, plus 32 if it saw the unmap completed while holding it, plus {@link
  * MmHarness#checkHeld} bits. r3: the arbiter's quiescence check.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f9.
  */
 @JCStressTest
 @Description(

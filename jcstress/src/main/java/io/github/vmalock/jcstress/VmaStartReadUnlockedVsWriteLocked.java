@@ -27,6 +27,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * <p>r1: the writer saw the reader inside (0/1). r2: the reader: 0 null, 1 got the VMA, plus 32 if
  * it saw the writer inside, plus {@link MmHarness#checkHeld} bits. r3: the arbiter's quiescence
  * check.
+ *
+ * <p>Invariants cited here: see docs/invariants.md#f9.
  */
 @JCStressTest
 @Description(
