@@ -210,9 +210,26 @@ public final class AddressLayout {
   }
 
   /**
-   * The slot {@link #drawAddress} picked from the same draw.
+   * A uniformly random byte address in a slot's own pages, never in the hole after it, from one
+   * 64-bit draw laid out as in {@link #drawAddress} (bits 32-63 the slot, bits 12-30 the page, bits
+   * 0-11 the offset; bit 31 left for {@link #drawBit}). This is where a program faults: on memory
+   * it mapped (the pft benchmark touches only its own mapping); a fault on an unmapped page is a
+   * {@code SIGSEGV}, which a running program takes only when another thread unmapped the page under
+   * it, and that still happens here whenever a writer has unmapped part of a slot.
    *
-   * @param r the 64-bit value given to {@link #drawAddress}
+   * @param r a random 64-bit value
+   * @return the address, inside {@code [slotStart(drawSlot(r)), slotEnd(drawSlot(r)))}
+   */
+  public long drawMappedAddress(long r) {
+    int slot = drawSlot(r);
+    long page = (((r >>> 12) & 0x7FFFF) * SLOT_PAGES) >>> 19;
+    return slotStart(slot) + page * PAGE + (r & (PAGE - 1));
+  }
+
+  /**
+   * The slot {@link #drawAddress} or {@link #drawMappedAddress} picked from the same draw.
+   *
+   * @param r the 64-bit value given to {@link #drawAddress} or {@link #drawMappedAddress}
    * @return the slot index
    */
   public int drawSlot(long r) {

@@ -70,11 +70,13 @@ public final class PageFault implements KernelCaller {
 
   @Override
   public Outcome call(SplittableRandom rnd) {
-    // One draw gives the slot, the page (the slot's trailing hole included) and the offset: a
-    // fault is tens of nanoseconds, three bounded draws and a division would be a good part of it.
+    // One draw gives the slot, the page and the offset: a fault is tens of nanoseconds, three
+    // bounded draws and a division would be a good part of it. The page is one of the slot's own:
+    // a program faults on memory it mapped, and a fault on a hole (SIGSEGV) comes only from a
+    // writer having unmapped it.
     long r = rnd.nextLong();
     AddressLayout layout = ctx.layout();
-    long addr = layout.drawAddress(r);
+    long addr = layout.drawMappedAddress(r);
     // Programs write to their anonymous memory, and only read their text and socket mappings.
     boolean write =
         AddressLayout.kind(layout.drawSlot(r)) == AddressLayout.Kind.ANON

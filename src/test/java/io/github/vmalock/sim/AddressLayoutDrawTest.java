@@ -44,4 +44,29 @@ class AddressLayoutDrawTest {
     long r = 0x1234_5678_0000_0ABCL;
     assertThat(layout.drawAddress(r) & (AddressLayout.PAGE - 1)).isEqualTo(0xABC);
   }
+
+  @Test
+  @DisplayName("drawMappedAddress reaches every page of every slot and never a hole")
+  void mappedAddressNeverInAHole() {
+    AddressLayout layout = new AddressLayout(24);
+    long[] hits = new long[layout.slots() * AddressLayout.SLOT_PAGES];
+    SplittableRandom rnd = new SplittableRandom(5);
+    int n = 400_000;
+    for (int i = 0; i < n; i++) {
+      long r = rnd.nextLong();
+      long addr = layout.drawMappedAddress(r);
+      int slot = layout.drawSlot(r);
+      assertThat(addr).as("draw %x", r).isBetween(layout.slotStart(slot), layout.slotEnd(slot) - 1);
+      long page = (addr - layout.slotStart(slot)) / AddressLayout.PAGE;
+      hits[slot * AddressLayout.SLOT_PAGES + (int) page]++;
+    }
+    double expected = (double) n / hits.length;
+    for (int p = 0; p < hits.length; p++) {
+      // ~1040 expected per page (sd ~32): 25% off is a broken mapping, not chance.
+      assertThat((double) hits[p]).as("page %d", p).isBetween(expected * 0.75, expected * 1.25);
+    }
+    // The extreme draws land on the first and the last page of a slot, not past it.
+    assertThat(layout.drawMappedAddress(-1L)).isEqualTo(layout.slotEnd(layout.slots() - 1) - 1);
+    assertThat(layout.drawMappedAddress(0L)).isEqualTo(AddressLayout.BASE);
+  }
 }
