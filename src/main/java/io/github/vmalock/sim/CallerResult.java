@@ -2,7 +2,6 @@ package io.github.vmalock.sim;
 
 import java.util.EnumMap;
 import java.util.Map;
-import org.HdrHistogram.Histogram;
 
 /**
  * What one caller did in a run, summed over threads: operations by {@link Outcome}, retries, and
@@ -15,7 +14,7 @@ import org.HdrHistogram.Histogram;
  * @param latency call latency in nanoseconds
  */
 public record CallerResult(
-    CallerKind kind, Map<Outcome, Long> outcomes, long retries, Histogram latency) {
+    CallerKind kind, Map<Outcome, Long> outcomes, long retries, LatencyHistogram latency) {
 
   /**
    * Copies the outcome map.
@@ -83,6 +82,6 @@ public record CallerResult(
    * @return the value, 0 when there were no calls
    */
   public double latencyMicros(double percentile) {
-    return latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(percentile) / 1000.0;
+    return latency.totalCount() == 0 ? 0 : latency.valueAtPercentile(percentile) / 1000.0;
   }
 }

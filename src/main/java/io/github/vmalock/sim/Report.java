@@ -111,7 +111,7 @@ public final class Report {
       fmt1(c.latencyMicros(50)),
       fmt1(c.latencyMicros(99)),
       fmt1(c.latencyMicros(99.9)),
-      fmt1(c.latency().getTotalCount() == 0 ? 0 : c.latency().getMaxValue() / 1000.0)
+      fmt1(c.latency().totalCount() == 0 ? 0 : c.latency().max() / 1000.0)
     };
   }
 
@@ -240,7 +240,7 @@ public final class Report {
             .append(", \"p99.9\": ")
             .append(num(c.latencyMicros(99.9)))
             .append(", \"max\": ")
-            .append(num(c.latency().getTotalCount() == 0 ? 0 : c.latency().getMaxValue() / 1000.0))
+            .append(num(c.latency().totalCount() == 0 ? 0 : c.latency().max() / 1000.0))
             .append("}}");
       }
       sb.append("\n      ]\n    }");

@@ -66,8 +66,7 @@ public record RunResult(
     java.util.Map<CallerKind, java.util.Map<Outcome, Long>> outcomes =
         new java.util.EnumMap<>(CallerKind.class);
     java.util.Map<CallerKind, Long> retries = new java.util.EnumMap<>(CallerKind.class);
-    java.util.Map<CallerKind, org.HdrHistogram.Histogram> hists =
-        new java.util.EnumMap<>(CallerKind.class);
+    java.util.Map<CallerKind, LatencyHistogram> hists = new java.util.EnumMap<>(CallerKind.class);
     for (RunResult r : runs) {
       elapsed += r.elapsedNanos();
       success += r.lockStats().success();
@@ -93,7 +92,7 @@ public record RunResult(
           m.merge(e.getKey(), e.getValue(), Long::sum);
         }
         retries.merge(c.kind(), c.retries(), Long::sum);
-        hists.computeIfAbsent(c.kind(), k -> new org.HdrHistogram.Histogram(2)).add(c.latency());
+        hists.computeIfAbsent(c.kind(), k -> new LatencyHistogram()).add(c.latency());
       }
     }
     java.util.List<CallerResult> callers = new java.util.ArrayList<>();
@@ -162,7 +161,7 @@ public record RunResult(
     double ns = 0;
     for (CallerResult c : callers) {
       if (c.kind().isWriter()) {
-        ns += c.latency().getMean() * c.latency().getTotalCount();
+        ns += c.latency().mean() * c.latency().totalCount();
       }
     }
     return ns / 1e6;

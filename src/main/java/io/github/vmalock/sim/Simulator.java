@@ -13,7 +13,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.HdrHistogram.Histogram;
 
 /**
  * The workload runner: builds an mm for the workload's world, maps the layout, starts the reader
@@ -324,7 +323,7 @@ public final class Simulator {
     for (Map.Entry<CallerKind, KernelCaller> e : callers.entrySet()) {
       CallerKind k = e.getKey();
       Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
-      Histogram h = new Histogram(2);
+      LatencyHistogram h = new LatencyHistogram();
       for (Worker w : workers) {
         Worker.Stats s = w.stats.get(k);
         if (s == null) {
@@ -443,7 +442,7 @@ public final class Simulator {
 
     static final class Stats {
       final long[] outcomes = new long[Outcome.values().length];
-      final Histogram latency = new Histogram(2);
+      final LatencyHistogram latency = new LatencyHistogram();
     }
 
     Worker(Run run, int index, Picker picker, boolean writer) {
@@ -527,7 +526,7 @@ public final class Simulator {
       Stats s = byKind[k.ordinal()];
       s.outcomes[o.ordinal()]++;
       if (sampled) {
-        s.latency.recordValue(Math.max(System.nanoTime() - t0, 0));
+        s.latency.record(Math.max(System.nanoTime() - t0, 0));
       }
       lastLeak = checkNothingHeld(mm, mmapLock, caller.name(), violations, debug, lastLeak);
     }

@@ -13,9 +13,10 @@
  * io.github.vmalock.sim.AddressSpaceWriter} ({@code mmap}/{@code munmap}/{@code mprotect}). Callers
  * whose code the series changes take a {@link io.github.vmalock.sim.SeriesShape}.
  *
- * <p>The workload runner ({@link io.github.vmalock.sim.Simulator}) and the latency report use
- * HdrHistogram, an optional dependency of the library: it is on the class path of the shaded CLI
- * jar ({@code vmalock-sim-VERSION-cli.jar}); a library user who wants to run the simulator from
- * code adds {@code org.hdrhistogram:HdrHistogram} to their own build.
+ * <p>The runner and the experiments need nothing beyond the JDK: latencies go into the simulator's
+ * own {@link io.github.vmalock.sim.LatencyHistogram}. Only the command line ({@code
+ * io.github.vmalock.sim.cli}: picocli, JFreeChart for {@code --chart}) uses the library's optional
+ * dependencies, which are on the class path of the shaded CLI jar ({@code
+ * vmalock-sim-VERSION-cli.jar}).
  */
 package io.github.vmalock.sim;

@@ -3,6 +3,7 @@ package io.github.vmalock.sim.experiment;
 import io.github.vmalock.sim.CallerKind;
 import io.github.vmalock.sim.CostModel;
 import io.github.vmalock.sim.Hold;
+import io.github.vmalock.sim.LatencyHistogram;
 import io.github.vmalock.sim.Outcome;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.Simulator;
@@ -15,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.HdrHistogram.Histogram;
 
 /**
  * {@code fault-scaling}: the pft-threads shape. Faulting threads from half the CPUs to four times
@@ -135,9 +135,10 @@ public final class FaultScaling implements Experiment {
               Rounds.count(r, CallerKind.PAGE_FAULT, Outcome.VMA_LOCKED, Outcome.MMAP_LOCKED)
                   * 1e9
                   / r.elapsedNanos());
-          Histogram h = Rounds.latency(r, CallerKind.MMAP, CallerKind.MUNMAP, CallerKind.MPROTECT);
-          p99.add(h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1e6);
-          worst.add(h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1e6);
+          LatencyHistogram h =
+              Rounds.latency(r, CallerKind.MMAP, CallerKind.MUNMAP, CallerKind.MPROTECT);
+          p99.add(h.totalCount() == 0 ? 0 : h.valueAtPercentile(99) / 1e6);
+          worst.add(h.totalCount() == 0 ? 0 : h.max() / 1e6);
           wops.add(r.writerOpsPerSecond());
         }
         faults.put(w, f);

@@ -1,5 +1,6 @@
 package io.github.vmalock.sim.experiment;
 
+import io.github.vmalock.sim.LatencyHistogram;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +11,6 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.HdrHistogram.Histogram;
 
 /**
  * A small driver for the experiments that need roles the {@link io.github.vmalock.sim.Simulator}'s
@@ -60,7 +60,7 @@ final class Loops {
    * @param latency the timed calls' latencies in nanoseconds
    * @param elapsedNanos the run's length
    */
-  record Stats(long calls, Histogram latency, long elapsedNanos) {
+  record Stats(long calls, LatencyHistogram latency, long elapsedNanos) {
     /**
      * Calls per second.
      *
@@ -77,7 +77,7 @@ final class Loops {
      * @return the value, 0 if nothing was timed
      */
     double millis(double p) {
-      return latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(p) / 1e6;
+      return latency.totalCount() == 0 ? 0 : latency.valueAtPercentile(p) / 1e6;
     }
 
     /**
@@ -86,7 +86,7 @@ final class Loops {
      * @return the value, 0 if nothing was timed
      */
     double worstMillis() {
-      return latency.getTotalCount() == 0 ? 0 : latency.getMaxValue() / 1e6;
+      return latency.totalCount() == 0 ? 0 : latency.max() / 1e6;
     }
   }
 
@@ -107,16 +107,16 @@ final class Loops {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     long[] deadline = new long[1];
     List<Thread> threads = new ArrayList<>();
-    Map<String, List<Histogram>> hists = new LinkedHashMap<>();
+    Map<String, List<LatencyHistogram>> hists = new LinkedHashMap<>();
     Map<String, long[]> counts = new LinkedHashMap<>();
     SplittableRandom root = new SplittableRandom(seed);
     for (Group g : groups) {
-      List<Histogram> hs = new ArrayList<>();
+      List<LatencyHistogram> hs = new ArrayList<>();
       long[] cs = new long[g.threads()];
       hists.put(g.name(), hs);
       counts.put(g.name(), cs);
       for (int i = 0; i < g.threads(); i++) {
-        Histogram h = new Histogram(2);
+        LatencyHistogram h = new LatencyHistogram();
         hs.add(h);
         int idx = i;
         SplittableRandom rnd = root.split();
@@ -141,7 +141,7 @@ final class Loops {
                       if (n % g.sampleEvery() == 0) {
                         long t0 = System.nanoTime();
                         g.op().call(idx, rnd);
-                        h.recordValue(Math.max(1, System.nanoTime() - t0));
+                        h.record(Math.max(1, System.nanoTime() - t0));
                       } else {
                         g.op().call(idx, rnd);
                       }
@@ -188,7 +188,7 @@ final class Loops {
     }
     Map<String, Stats> out = new LinkedHashMap<>();
     for (Group g : groups) {
-      Histogram merged = new Histogram(2);
+      LatencyHistogram merged = new LatencyHistogram();
       hists.get(g.name()).forEach(merged::add);
       long n = 0;
       for (long c : counts.get(g.name())) {

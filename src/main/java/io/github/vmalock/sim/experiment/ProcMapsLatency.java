@@ -233,7 +233,7 @@ public final class ProcMapsLatency implements Experiment {
                       mapped[0] = !mapped[0];
                     })));
     Loops.Stats writer = stats.get("writer");
-    long stalls = writer.latency().getCountBetweenValues(1_000_000, Long.MAX_VALUE);
+    long stalls = writer.latency().countBetween(1_000_000, Long.MAX_VALUE);
     long problems = Rounds.finish(ctx);
     return new Run(writer, stats.get("readers"), stalls, problems);
   }

@@ -5,6 +5,7 @@ import io.github.vmalock.sim.AddressLayout;
 import io.github.vmalock.sim.CallerKind;
 import io.github.vmalock.sim.CallerResult;
 import io.github.vmalock.sim.CostModel;
+import io.github.vmalock.sim.LatencyHistogram;
 import io.github.vmalock.sim.Outcome;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.SimContext;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import org.HdrHistogram.Histogram;
 
 /**
  * Runs an experiment's worlds in interleaved rounds, so that a slow phase of the machine (another
@@ -69,8 +69,8 @@ final class Rounds {
    * @param kinds the callers
    * @return a histogram of nanoseconds (empty if none ran)
    */
-  static Histogram latency(RunResult r, CallerKind... kinds) {
-    Histogram h = new Histogram(2);
+  static LatencyHistogram latency(RunResult r, CallerKind... kinds) {
+    LatencyHistogram h = new LatencyHistogram();
     for (CallerKind k : kinds) {
       CallerResult c = r.caller(k);
       if (c != null) {

@@ -2,6 +2,7 @@ package io.github.vmalock.sim.experiment;
 
 import io.github.vmalock.sim.CallerKind;
 import io.github.vmalock.sim.CostModel;
+import io.github.vmalock.sim.LatencyHistogram;
 import io.github.vmalock.sim.Outcome;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.Simulator;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.HdrHistogram.Histogram;
 
 /**
  * {@code series}: the callers the series changes (the binder shrinker, binder's page install, TCP
@@ -140,11 +140,12 @@ public final class SeriesCallers implements Experiment {
             Rounds.count(r, CallerKind.BINDER_SHRINKER, Outcome.VMA_LOCKED, Outcome.MMAP_LOCKED)
                 / s);
         skipped.add(Rounds.count(r, CallerKind.BINDER_SHRINKER, Outcome.SKIPPED) / s);
-        Histogram tcp = Rounds.latency(r, CallerKind.TCP_ZEROCOPY);
-        tcpP99.add(tcp.getTotalCount() == 0 ? 0 : tcp.getValueAtPercentile(99) / 1e3);
-        Histogram wr = Rounds.latency(r, CallerKind.MMAP, CallerKind.MUNMAP, CallerKind.MPROTECT);
-        writerP99.add(wr.getTotalCount() == 0 ? 0 : wr.getValueAtPercentile(99) / 1e6);
-        writerWait.add(wr.getTotalCount() == 0 ? 0 : wr.getMean() / 1e3);
+        LatencyHistogram tcp = Rounds.latency(r, CallerKind.TCP_ZEROCOPY);
+        tcpP99.add(tcp.totalCount() == 0 ? 0 : tcp.valueAtPercentile(99) / 1e3);
+        LatencyHistogram wr =
+            Rounds.latency(r, CallerKind.MMAP, CallerKind.MUNMAP, CallerKind.MPROTECT);
+        writerP99.add(wr.totalCount() == 0 ? 0 : wr.valueAtPercentile(99) / 1e6);
+        writerWait.add(wr.totalCount() == 0 ? 0 : wr.mean() / 1e3);
       }
       done.put(w, callsPerSec);
       Map<String, Object> row = new LinkedHashMap<>();
@@ -170,8 +171,8 @@ public final class SeriesCallers implements Experiment {
         List<Double> p50 = new ArrayList<>();
         for (RunResult r : runs.get(w)) {
           takes.add(Rounds.count(r, k, Outcome.MMAP_LOCKED) * 1e9 / r.elapsedNanos());
-          Histogram h = Rounds.latency(r, k);
-          p50.add(h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50) / 1e3);
+          LatencyHistogram h = Rounds.latency(r, k);
+          p50.add(h.totalCount() == 0 ? 0 : h.valueAtPercentile(50) / 1e3);
         }
         line.append(" ")
             .append(w.label())
