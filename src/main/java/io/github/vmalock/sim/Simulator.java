@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The workload runner: builds an mm for the workload's world, maps the layout, starts the reader
@@ -27,18 +25,33 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * stuck timeout after the expected end (a writer waiting forever for a leaked VMA reference) is
  * reported as a violation with its stack, and left behind as a daemon thread.
  *
- * <p><b>Implementation notes.</b> Each worker's counters and histograms are confined to its thread
- * while it runs; the runner reads them only after {@link Thread#join} has returned, which orders
- * every write of the worker before the read (no other synchronisation needed). The stop flags
- * ({@code stop}, {@code readersDone}) are volatile: the runner's write is seen by the workers' next
- * check, so a worker finishes at most one call after it. The progress counter is published with
- * {@code lazySet} (a release store, no fence on the hot path) and read with a volatile load by the
- * progress listener, which only needs an approximate, monotonic count. The start latch releases
- * every worker at once, after the layout is mapped and all threads exist. Violations and leaks go
- * to {@link Violations}, whose counters are atomics: they are rare, so a shared counter costs
- * nothing measurable there.
+ * <pre>{@code
+ * RunResult r =
+ *     Simulator.run(
+ *         Workload.builder()
+ *             .world(World.SERIES)
+ *             .mix(Scenario.parseMix("page-fault=8,mmap=1,munmap=1"))
+ *             .threads(2)
+ *             .writers(1)
+ *             .opsPerThread(100_000)
+ *             .build());
+ * assert r.clean(); // no violation, no leaked lock
+ * }</pre>
  */
 public final class Simulator {
+  /*
+   * Implementation notes.
+   *
+   * Each worker's counters and histograms are confined to its thread while it runs; the runner
+   * reads them only after Thread.join has returned, which orders every write of the worker before
+   * the read (no other synchronisation needed). The stop flags (stop, readersDone) are volatile:
+   * the runner's write is seen by the workers' next check, so a worker finishes at most one call
+   * after it. The progress counter is published with lazySet (a release store, no fence on the hot
+   * path) and read with a volatile load by the progress listener, which only needs an approximate,
+   * monotonic count. The start latch releases every worker at once, after the layout is mapped and
+   * all threads exist. Violations and leaks go to Violations, whose counters are atomics: they are
+   * rare, so a shared counter costs nothing measurable there.
+   */
 
   /** Receives progress of a timed run, about five times a second, from the runner's thread. */
   @FunctionalInterface
@@ -105,6 +118,55 @@ public final class Simulator {
    * @return the report
    */
   static RunResult run(Workload workload, ProgressListener progress, EndOfRunHook endOfRun) {
+    Setup s = setUp(workload);
+    long t0 = startAll(s);
+    long total = workload.timed() ? workload.duration().toNanos() : 0;
+    if (workload.timed()) {
+      waitOut(s, t0, total, progress);
+    }
+    boolean stuck = !joinAll(s);
+    long elapsed = System.nanoTime() - t0;
+    if (stuck) {
+      reportStuck(s);
+    }
+    boolean quiescent = !stuck && checkQuiescent(s.ctx);
+    RunResult r = result(s, workload.timed() ? Math.min(elapsed, Math.max(total, 1)) : elapsed);
+    if (endOfRun != null && !stuck) {
+      endOfRun.atEnd(s.ctx.mm(), s.neighbour == null ? null : s.neighbour.mm());
+    }
+    closeMms(s, stuck, quiescent);
+    return r;
+  }
+
+  /** Everything one run builds before its threads start. */
+  private static final class Setup {
+    final Workload workload;
+    final SimContext ctx;
+
+    /** The neighbour mm's context (sharing the VMA cache), or null. */
+    final SimContext neighbour;
+
+    final Map<CallerKind, KernelCaller> callers;
+    final CountDownLatch start = new CountDownLatch(1);
+    final Run run;
+    final List<Worker> workers = new ArrayList<>();
+    final List<Worker> neighbours = new ArrayList<>();
+
+    Setup(
+        Workload workload,
+        SimContext ctx,
+        SimContext neighbour,
+        Map<CallerKind, KernelCaller> callers) {
+      this.workload = workload;
+      this.ctx = ctx;
+      this.neighbour = neighbour;
+      this.callers = callers;
+      this.run = new Run(workload, ctx, callers, start);
+    }
+  }
+
+  /** Builds the mm (and the neighbour's), maps the layout, creates the callers and the workers. */
+  private static Setup setUp(Workload workload) {
     World world = workload.world();
     // One cache per run (immediate reuse): runs do not share objects, the neighbour mm does.
     VmAreaCache cache = new VmAreaCache();
@@ -134,116 +196,147 @@ public final class Simulator {
               other, world, layout, new PageTable(layout), ctx.violations(), workload.cost());
     }
     BinderAlloc alloc = new BinderAlloc();
-
     Map<CallerKind, KernelCaller> callers = new EnumMap<>(CallerKind.class);
     for (CallerKind k : workload.mix().keySet()) {
       callers.put(k, k.create(ctx, alloc, workload.retryRate()));
     }
+    Setup s = new Setup(workload, ctx, neighbour, callers);
+    addWorkers(s);
+    if (neighbour != null) {
+      addNeighbourWriters(s, alloc);
+    }
+    return s;
+  }
+
+  /** The workload's reader threads, then its writer threads. */
+  private static void addWorkers(Setup s) {
+    Workload workload = s.workload;
     Picker readerPicker = new Picker(workload.mix(), false);
     Picker writerPicker = new Picker(workload.mix(), true);
-
-    List<Worker> workers = new ArrayList<>();
-    List<Worker> neighbours = new ArrayList<>();
-    CountDownLatch start = new CountDownLatch(1);
-    Run run = new Run(workload, ctx, callers, start);
     for (int i = 0; i < workload.threads(); i++) {
-      workers.add(new Worker(run, i, readerPicker, false));
+      s.workers.add(new Worker(s.run, i, readerPicker, false));
     }
     for (int i = 0; i < workload.writers(); i++) {
-      workers.add(new Worker(run, workload.threads() + i, writerPicker, true));
+      s.workers.add(new Worker(s.run, workload.threads() + i, writerPicker, true));
     }
-    if (neighbour != null) {
-      Map<CallerKind, Integer> churn = new EnumMap<>(CallerKind.class);
-      churn.put(CallerKind.MMAP, 1);
-      churn.put(CallerKind.MUNMAP, 1);
-      Map<CallerKind, KernelCaller> nc = new EnumMap<>(CallerKind.class);
-      nc.put(CallerKind.MMAP, CallerKind.MMAP.create(neighbour, alloc, 0));
-      nc.put(CallerKind.MUNMAP, CallerKind.MUNMAP.create(neighbour, alloc, 0));
-      Run nrun = new Run(workload, neighbour, nc, start);
-      nrun.neighbourOf = run;
-      int base = workload.threads() + workload.writers();
-      for (int i = 0; i < workload.neighbourWriters(); i++) {
-        neighbours.add(new Worker(nrun, base + i, new Picker(churn, true), true));
-      }
+  }
+
+  /** The neighbour mm's writers: {@code mmap}/{@code munmap} churn until the main run stops. */
+  private static void addNeighbourWriters(Setup s, BinderAlloc alloc) {
+    Map<CallerKind, Integer> churn = new EnumMap<>(CallerKind.class);
+    churn.put(CallerKind.MMAP, 1);
+    churn.put(CallerKind.MUNMAP, 1);
+    Map<CallerKind, KernelCaller> nc = new EnumMap<>(CallerKind.class);
+    nc.put(CallerKind.MMAP, CallerKind.MMAP.create(s.neighbour, alloc, 0));
+    nc.put(CallerKind.MUNMAP, CallerKind.MUNMAP.create(s.neighbour, alloc, 0));
+    Run nrun = new Run(s.workload, s.neighbour, nc, s.start);
+    nrun.neighbourOf = s.run;
+    int base = s.workload.threads() + s.workload.writers();
+    for (int i = 0; i < s.workload.neighbourWriters(); i++) {
+      s.neighbours.add(new Worker(nrun, base + i, new Picker(churn, true), true));
     }
-    for (Worker w : workers) {
+  }
+
+  /** Starts every thread and releases them at once; returns the start time. */
+  private static long startAll(Setup s) {
+    for (Worker w : s.workers) {
       w.thread.start();
     }
-    for (Worker w : neighbours) {
+    for (Worker w : s.neighbours) {
       w.thread.start();
     }
     long t0 = System.nanoTime();
-    start.countDown();
-    long total = workload.timed() ? workload.duration().toNanos() : 0;
-    if (workload.timed()) {
-      long deadline = t0 + total;
-      for (long now = System.nanoTime(); now < deadline; now = System.nanoTime()) {
-        sleepNanos(Math.min(deadline - now, 200_000_000L));
-        if (progress != null) {
-          progress.progress(
-              world, Math.min(System.nanoTime() - t0, total), total, opsSoFar(workers));
-        }
+    s.start.countDown();
+    return t0;
+  }
+
+  /** A timed run: sleeps to the deadline, reporting progress, then tells the workers to stop. */
+  private static void waitOut(Setup s, long t0, long total, ProgressListener progress) {
+    long deadline = t0 + total;
+    for (long now = System.nanoTime(); now < deadline; now = System.nanoTime()) {
+      sleepNanos(Math.min(deadline - now, 200_000_000L));
+      if (progress != null) {
+        progress.progress(
+            s.workload.world(),
+            Math.min(System.nanoTime() - t0, total),
+            total,
+            opsSoFar(s.workers));
       }
-      run.stop = true;
     }
-    long joinDeadline = System.nanoTime() + workload.stuckTimeout().toNanos();
-    if (!workload.timed()) {
+    s.run.stop = true;
+  }
+
+  /**
+   * Joins the readers, then tells the writers the readers are done and joins them, then stops and
+   * joins the neighbour's writers, each within the stuck timeout; true if every thread finished.
+   */
+  private static boolean joinAll(Setup s) {
+    long joinDeadline = System.nanoTime() + s.workload.stuckTimeout().toNanos();
+    if (!s.workload.timed()) {
       joinDeadline += TimeUnit.MINUTES.toNanos(10);
     }
-    boolean stuck = false;
-    for (Worker w : workers) {
+    boolean all = true;
+    for (Worker w : s.workers) {
       if (!w.writer && !join(w.thread, joinDeadline)) {
-        stuck = true;
+        all = false;
       }
     }
-    run.readersDone = true;
-    for (Worker w : workers) {
+    s.run.readersDone = true;
+    for (Worker w : s.workers) {
       if (w.writer && !join(w.thread, joinDeadline)) {
-        stuck = true;
+        all = false;
       }
     }
-    run.stop = true; // the neighbour's writers stop with this mm's threads
-    for (Worker w : neighbours) {
+    s.run.stop = true; // the neighbour's writers stop with this mm's threads
+    for (Worker w : s.neighbours) {
       if (!join(w.thread, joinDeadline)) {
-        stuck = true;
+        all = false;
       }
     }
-    long elapsed = System.nanoTime() - t0;
-    if (stuck) {
-      run.stop = true;
-      List<Worker> all = new ArrayList<>(workers);
-      all.addAll(neighbours);
-      for (Worker w : all) {
-        if (w.thread.isAlive()) {
-          ctx.violations()
-              .violation(w.thread.getName(), "stuck after the run: " + stackOf(w.thread));
-        }
+    return all;
+  }
+
+  /** Reports every thread still alive after the stuck timeout as a violation, with its stack. */
+  private static void reportStuck(Setup s) {
+    s.run.stop = true;
+    List<Worker> all = new ArrayList<>(s.workers);
+    all.addAll(s.neighbours);
+    for (Worker w : all) {
+      if (w.thread.isAlive()) {
+        s.ctx
+            .violations()
+            .violation(w.thread.getName(), "stuck after the run: " + stackOf(w.thread));
       }
     }
-    boolean quiescent = !stuck && checkQuiescent(ctx);
-    int mapCount = mm.mapCount();
-    List<CallerResult> results = merge(workers, callers);
-    RunResult r =
-        new RunResult(
-            workload,
-            workload.timed() ? Math.min(elapsed, Math.max(total, 1)) : elapsed,
-            results,
-            mm.vmaLockStats(),
-            ctx.violations().violationCount(),
-            ctx.violations().violationSamples(),
-            ctx.violations().leakCount(),
-            ctx.violations().leakSamples(),
-            mapCount);
-    if (endOfRun != null && !stuck) {
-      endOfRun.atEnd(mm, neighbour == null ? null : neighbour.mm());
-    }
+  }
+
+  /** The run's report: the workers' merged counts and histograms, the mm's counters. */
+  private static RunResult result(Setup s, long elapsedNanos) {
+    MmStruct mm = s.ctx.mm();
+    Violations v = s.ctx.violations();
+    return new RunResult(
+        s.workload,
+        elapsedNanos,
+        merge(s.workers, s.callers),
+        mm.vmaLockStats(),
+        v.violationCount(),
+        v.violationSamples(),
+        v.leakCount(),
+        v.leakSamples(),
+        mm.mapCount());
+  }
+
+  /**
+   * {@code exit_mmap}: closes the mm when it is quiescent (closing would wait forever on a VMA with
+   * a leaked read reference), and the neighbour's when no thread is stuck.
+   */
+  private static void closeMms(Setup s, boolean stuck, boolean quiescent) {
     if (quiescent) {
-      mm.close(); // exit_mmap: would wait forever on a VMA with a leaked read reference
+      s.ctx.mm().close();
     }
-    if (neighbour != null && !stuck) {
-      neighbour.mm().close();
+    if (s.neighbour != null && !stuck) {
+      s.neighbour.mm().close();
     }
-    return r;
   }
 
   private static long opsSoFar(List<Worker> workers) {
@@ -429,149 +522,4 @@ public final class Simulator {
    * latency histograms of reader callers are therefore samples, their operation counts exact.
    */
   public static final int READER_SAMPLE = 64;
-
-  /** One simulated task. */
-  static final class Worker implements Runnable {
-    final Run run;
-    final int index;
-    final Picker picker;
-    final boolean writer;
-    final Thread thread;
-    final AtomicLong done = new AtomicLong();
-    final Map<CallerKind, Stats> stats = new EnumMap<>(CallerKind.class);
-
-    static final class Stats {
-      final long[] outcomes = new long[Outcome.values().length];
-      final LatencyHistogram latency = new LatencyHistogram();
-    }
-
-    Worker(Run run, int index, Picker picker, boolean writer) {
-      this.run = run;
-      this.index = index;
-      this.picker = picker;
-      this.writer = writer;
-      for (CallerKind k : picker.kinds) {
-        stats.put(k, new Stats());
-      }
-      this.thread = new Thread(this, (writer ? "sim-writer-" : "sim-reader-") + index);
-      this.thread.setDaemon(true);
-    }
-
-    // Filled by run() on the worker's own thread before its first call, then read only by it.
-    private SplittableRandom rnd;
-    private MmStruct mm;
-    private ReentrantReadWriteLock mmapLock;
-    private Violations violations;
-    private boolean debug;
-    private Stats[] byKind;
-    private KernelCaller[] callerByKind;
-    private String lastLeak;
-
-    @Override
-    public void run() {
-      rnd = new SplittableRandom(threadSeed(run.workload.seed(), index));
-      mm = run.ctx.mm();
-      mmapLock = mm.mmapLock();
-      violations = run.ctx.violations();
-      debug = run.workload.debug();
-      long limit = run.workload.opsPerThread();
-      boolean counted = limit > 0;
-      byKind = new Stats[CallerKind.values().length];
-      callerByKind = new KernelCaller[byKind.length];
-      for (CallerKind k : picker.kinds) {
-        byKind[k.ordinal()] = stats.get(k);
-        callerByKind[k.ordinal()] = run.callers.get(k);
-      }
-      try {
-        run.start.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      for (long i = 0; ; i++) {
-        if (run.stopped()) {
-          break;
-        }
-        // The neighbour mm's writers run until the main run stops (stopped() above).
-        if (counted && run.neighbourOf == null) {
-          if (writer
-              ? (run.readersDone || (run.workload.threads() == 0 && i >= limit))
-              : i >= limit) {
-            break;
-          }
-        }
-        // Writers time every call (their tail is what experiments report); readers one in
-        // READER_SAMPLE, so that two clock reads do not dominate a sub-microsecond fault.
-        oneCall(writer || (i & (READER_SAMPLE - 1)) == 0);
-        done.lazySet(i + 1);
-      }
-    }
-
-    /**
-     * One call of a picked caller, its outcome counted, its latency recorded if {@code sampled},
-     * then the check that it returned holding nothing. A method of its own so that the JIT compiles
-     * it as a whole method (the loop in {@link #run} runs only as on-stack replacement).
-     */
-    private void oneCall(boolean sampled) {
-      CallerKind k = picker.pick(rnd);
-      KernelCaller caller = callerByKind[k.ordinal()];
-      Outcome o;
-      long t0 = sampled ? System.nanoTime() : 0;
-      try {
-        o = caller.call(rnd);
-      } catch (RuntimeException | Error e) {
-        o = Outcome.ERROR;
-        violations.violation(caller.name(), e.getClass().getSimpleName() + ": " + e.getMessage());
-      }
-      Stats s = byKind[k.ordinal()];
-      s.outcomes[o.ordinal()]++;
-      if (sampled) {
-        s.latency.record(Math.max(System.nanoTime() - t0, 0));
-      }
-      lastLeak = checkNothingHeld(mm, mmapLock, caller.name(), violations, debug, lastLeak);
-    }
-
-    /**
-     * Reports a lock the thread still holds after a call. A VMA read reference cannot be given back
-     * by the runner, so it stays held: it is reported again only when what the thread holds
-     * changes. Returns the last reported description.
-     */
-    private static String checkNothingHeld(
-        MmStruct mm,
-        ReentrantReadWriteLock lock,
-        String who,
-        Violations v,
-        boolean debug,
-        String lastLeak) {
-      int reads = lock.getReadHoldCount();
-      if (reads > 0 || lock.isWriteLockedByCurrentThread()) {
-        v.leak(
-            who,
-            "returned holding mmap_lock (read holds "
-                + reads
-                + ", write "
-                + lock.isWriteLockedByCurrentThread()
-                + ")");
-        for (int r = 0; r < reads; r++) {
-          mm.mmapReadUnlock();
-        }
-        if (lock.isWriteLockedByCurrentThread()) {
-          mm.mmapWriteUnlock();
-        }
-        return lastLeak;
-      }
-      if (debug) {
-        try {
-          mm.assertNoLocksHeld();
-        } catch (IllegalStateException e) {
-          String held = e.getMessage();
-          if (!held.equals(lastLeak)) {
-            v.leak(who, "returned holding a lock: " + held);
-          }
-          return held;
-        }
-      }
-      return null;
-    }
-  }
 }

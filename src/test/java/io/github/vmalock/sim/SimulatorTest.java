@@ -119,4 +119,20 @@ class SimulatorTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("fault-storm");
   }
+
+  @Test
+  @DisplayName("the Simulator Javadoc's sample runs clean")
+  void javadocSampleRuns() {
+    RunResult r =
+        Simulator.run(
+            Workload.builder()
+                .world(World.SERIES)
+                .mix(Scenario.parseMix("page-fault=8,mmap=1,munmap=1"))
+                .threads(2)
+                .writers(1)
+                .opsPerThread(100_000)
+                .build());
+    assertThat(r.clean()).as("%s", r.violationSamples()).isTrue();
+    assertThat(r.callers()).extracting(CallerResult::kind).contains(CallerKind.PAGE_FAULT);
+  }
 }
