@@ -1,16 +1,14 @@
 package io.github.vmalock.sim.cli;
 
-import io.github.vmalock.sim.CallerKind;
-import io.github.vmalock.sim.CallerResult;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.Scenario;
 import io.github.vmalock.sim.Simulator;
 import io.github.vmalock.sim.Workload;
 import io.github.vmalock.sim.World;
+import io.github.vmalock.sim.experiment.FaultStorm;
 import java.io.File;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -129,65 +127,29 @@ public final class HeadlineCommand implements Callable<Integer> {
     long warmupMillis = noWarmup ? 0 : warmup.toMillis();
     boolean showProgress =
         Progress.wanted(quiet, (duration.toMillis() + warmupMillis) * World.all().size());
-    List<World> worlds = World.all();
-    if (!noWarmup) {
-      for (World w : worlds) {
-        Progress wp = showProgress ? new Progress(err, "warm-up ") : null;
-        Simulator.run(base.toBuilder().world(w).duration(warmup).build(), wp);
-        if (wp != null) {
-          wp.clear();
-        }
-      }
-    }
-    Duration round = duration.dividedBy(rounds);
-    if (round.isZero()) {
-      round = Duration.ofNanos(1);
-    }
-    List<List<RunResult>> perWorld = new ArrayList<>();
-    for (int i = 0; i < worlds.size(); i++) {
-      perWorld.add(new ArrayList<>());
-    }
-    for (int r = 0; r < rounds; r++) {
-      for (int i = 0; i < worlds.size(); i++) {
-        Progress p =
-            showProgress
-                ? new Progress(err, String.format(Locale.ROOT, "round %d/%d ", r + 1, rounds))
-                : null;
-        Workload wl = base.toBuilder().world(worlds.get(i)).duration(round).seed(seed + r).build();
-        perWorld.get(i).add(Simulator.run(wl, p));
-        if (p != null) {
-          p.clear();
-        }
-      }
-    }
-    List<RunResult> results = new ArrayList<>();
-    for (List<RunResult> l : perWorld) {
-      results.add(RunResult.merge(l));
-    }
+    FaultStorm.Observer observer =
+        !showProgress
+            ? FaultStorm.SILENT
+            : new FaultStorm.Observer() {
+              private Progress current;
+
+              @Override
+              public Simulator.ProgressListener starting(String label) {
+                current = new Progress(err, label);
+                return current;
+              }
+
+              @Override
+              public void finished() {
+                current.clear();
+              }
+            };
+    List<RunResult> results =
+        FaultStorm.run(base, noWarmup ? Duration.ZERO : warmup, rounds, observer);
     int status = Emit.results(results, json, chart, out, err);
     out.println();
-    out.println(summary(results));
+    out.println(FaultStorm.summary(results));
     out.flush();
     return status;
-  }
-
-  static String summary(List<RunResult> results) {
-    StringBuilder sb = new StringBuilder("page faults/s: ");
-    double base = 0;
-    for (int i = 0; i < results.size(); i++) {
-      RunResult r = results.get(i);
-      CallerResult pf = r.caller(CallerKind.PAGE_FAULT);
-      double v = pf == null ? 0 : pf.opsPerSecond(r.elapsedNanos());
-      if (i == 0) {
-        base = v;
-      }
-      sb.append(i == 0 ? "" : ", ")
-          .append(r.workload().world().label())
-          .append(String.format(Locale.ROOT, " %.0f", v));
-      if (i > 0 && base > 0) {
-        sb.append(String.format(Locale.ROOT, " (x%.2f)", v / base));
-      }
-    }
-    return sb.toString();
   }
 }
