@@ -19,6 +19,13 @@ public enum CallerKind {
       "bpf-stackmap-v2", false, "the seed's v2 stack map (stale #ifdef): leaks, refused unlock"),
   /** {@link ProcMapsReader}. */
   PROC_MAPS("proc-maps", false, "/proc/pid/maps read with lock_next_vma"),
+  /** {@link ProcMapsReader} of {@link ProcMapsReader.ProcFile#SMAPS}. */
+  PROC_SMAPS("proc-smaps", false, "/proc/pid/smaps read: mmap_read_lock per read() in every world"),
+  /** {@link ProcmapQuery}. */
+  PROCMAP_QUERY("procmap-query", false, "PROCMAP_QUERY ioctl: lock_next_vma by address"),
+  /** {@link MadviseDontneed}. */
+  MADVISE_DONTNEED(
+      "madvise-dontneed", false, "madvise(MADV_DONTNEED): one VMA read-locked, else mmap_lock"),
   /** {@link AddressSpaceWriter} {@code MMAP}. */
   MMAP("mmap", true, "mmap(MAP_FIXED) inside a slot"),
   /** {@link AddressSpaceWriter} {@code MUNMAP}. */
@@ -102,6 +109,9 @@ public enum CallerKind {
       case BPF_STACKMAP -> BpfStackMapBuildId.correct(ctx);
       case BPF_STACKMAP_SEED_V2 -> BpfStackMapBuildId.seedV2(ctx);
       case PROC_MAPS -> new ProcMapsReader(ctx);
+      case PROC_SMAPS -> new ProcMapsReader(ctx, ProcMapsReader.ProcFile.SMAPS);
+      case PROCMAP_QUERY -> new ProcmapQuery(ctx);
+      case MADVISE_DONTNEED -> new MadviseDontneed(ctx);
       case MMAP -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MMAP);
       case MUNMAP -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MUNMAP);
       case MPROTECT -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MPROTECT);

@@ -36,8 +36,34 @@ import java.util.concurrent.atomic.LongAdder;
  * may cut into one. As in the selftest, a VMA that changes during the read may be reported twice:
  * printed, then merged with its neighbour, and found again as the next VMA, extended, so its line
  * starts below the previous line's end. The series does not change this path.
+ *
+ * <p>{@code /proc/pid/smaps} ({@link ProcFile#SMAPS}) shares {@code m_start}/{@code m_next} but not
+ * the per-VMA path: {@code lock_vma_range()} takes {@code mmap_read_lock_killable()} for every file
+ * but {@code maps}, because {@code show_smap()} walks the page tables ({@code smaps_pte_range}). So
+ * a smaps reader holds {@code mmap_lock} for each {@code read()} in every world, and counts the
+ * present pages of each VMA it prints (its {@code Rss}). {@code numa_maps} takes the same path.
  */
 public final class ProcMapsReader implements KernelCaller {
+  /** Which file of {@code /proc/pid} is read. */
+  public enum ProcFile {
+    /** {@code /proc/pid/maps}: {@code lock_next_vma()} per line since 6.17. */
+    MAPS(CallerKind.PROC_MAPS, LINES_PER_READ),
+    /**
+     * {@code /proc/pid/smaps}: {@code mmap_read_lock_killable()} per {@code read()}; about 5 VMAs
+     * per one-page {@code read()}: 4.9 measured on the build machine (Linux 6.18, 409 VMAs, 774
+     * bytes per entry, 4,096-byte reads of {@code /proc/self/smaps}).
+     */
+    SMAPS(CallerKind.PROC_SMAPS, 5);
+
+    final CallerKind kind;
+    final int linesPerRead;
+
+    ProcFile(CallerKind kind, int linesPerRead) {
+      this.kind = kind;
+      this.linesPerRead = linesPerRead;
+    }
+  }
+
   /**
    * Lines per {@code read()}: seq_file's buffer is one page ({@code seq_read_iter}, {@code
    * fs/seq_file.c}); {@code docs/kernel-costs.c} measured 78.8 lines of anonymous mappings per
@@ -47,10 +73,12 @@ public final class ProcMapsReader implements KernelCaller {
 
   private final SimContext ctx;
   private final MmStruct mm;
+  private final ProcFile file;
   private final Hold hold;
   private final long[] textStarts;
   private final long[] textEnds;
   private final LongAdder fallbacks = new LongAdder();
+  private final LongAdder residentSeen = new LongAdder();
 
   /**
    * Creates a reader.
@@ -58,9 +86,24 @@ public final class ProcMapsReader implements KernelCaller {
    * @param ctx the run's context
    */
   public ProcMapsReader(SimContext ctx) {
+    this(ctx, ProcFile.MAPS);
+  }
+
+  /**
+   * Creates a reader of the given file.
+   *
+   * @param ctx the run's context
+   * @param file {@code maps} or {@code smaps}
+   * @throws IllegalArgumentException if {@code file} is null
+   */
+  public ProcMapsReader(SimContext ctx, ProcFile file) {
+    if (file == null) {
+      throw new IllegalArgumentException("file must not be null");
+    }
     this.ctx = ctx;
     this.mm = ctx.mm();
-    this.hold = ctx.cost().hold(CallerKind.PROC_MAPS);
+    this.file = file;
+    this.hold = ctx.cost().hold(file.kind);
     int[] text = ctx.layout().textSlots();
     textStarts = new long[text.length];
     textEnds = new long[text.length];
@@ -72,7 +115,7 @@ public final class ProcMapsReader implements KernelCaller {
 
   @Override
   public String name() {
-    return CallerKind.PROC_MAPS.label();
+    return file.kind.label();
   }
 
   @Override
@@ -82,7 +125,9 @@ public final class ProcMapsReader implements KernelCaller {
     if (lines < 0) {
       return Outcome.ERROR;
     }
-    return ctx.world().lockMode() == LockMode.MMAP_LOCK_ONLY || fallbacks.sum() != before
+    return ctx.world().lockMode() == LockMode.MMAP_LOCK_ONLY
+            || file == ProcFile.SMAPS
+            || fallbacks.sum() != before
         ? Outcome.MMAP_LOCKED
         : Outcome.VMA_LOCKED;
   }
@@ -106,13 +151,34 @@ public final class ProcMapsReader implements KernelCaller {
    */
   public int readMaps() {
     Scan scan = new Scan(preemptLine());
-    if (ctx.world().lockMode() == LockMode.MMAP_LOCK_ONLY) {
+    if (ctx.world().lockMode() == LockMode.MMAP_LOCK_ONLY || file == ProcFile.SMAPS) {
       readLocked(scan);
     } else {
       readPerVma(scan);
     }
     scan.finish();
     return scan.lines;
+  }
+
+  /**
+   * The present pages that smaps reads have counted so far, summed over reads ({@code Rss} in
+   * pages); 0 for a maps reader.
+   *
+   * @return the sum
+   */
+  public long residentPagesSeen() {
+    return residentSeen.sum();
+  }
+
+  /** {@code smaps_pte_range()}: the VMA's present pages. */
+  private long residentPages(long start, long end) {
+    long n = 0;
+    for (long a = start; a < end; a += AddressLayout.PAGE) {
+      if (ctx.pages().present(a)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** The line (0-based) at which this read goes off the CPU, or -1. */
@@ -130,7 +196,7 @@ public final class ProcMapsReader implements KernelCaller {
       mm.mmapReadLock(); // m_start: mmap_read_lock_killable()
       try {
         VmArea vma = mm.findVma(scan.from);
-        for (int n = 0; vma != null && n < LINES_PER_READ; n++) {
+        for (int n = 0; vma != null && n < file.linesPerRead; n++) {
           scan.line(vma, n == 0);
           vma = mm.findVma(vma.end());
         }
@@ -192,6 +258,7 @@ public final class ProcMapsReader implements KernelCaller {
     final int preemptAt;
     long from;
     int lines;
+    long rss;
     int nextText;
 
     Scan(int preemptAt) {
@@ -262,6 +329,9 @@ public final class ProcMapsReader implements KernelCaller {
         }
         nextText++;
       }
+      if (file == ProcFile.SMAPS) {
+        rss += residentPages(start, end); // smaps_pte_range(): the page-table walk
+      }
       CpuWork.spin(hold.cpuNanos()); // show_map_vma(): the line's formatting
       if (lines == preemptAt) {
         CpuWork.park(hold.offCpuNanos()); // preempted mid-read, holding the line's lock
@@ -271,6 +341,7 @@ public final class ProcMapsReader implements KernelCaller {
     }
 
     void finish() {
+      residentSeen.add(rss);
       while (nextText < textStarts.length) {
         ctx.violations()
             .violation(
