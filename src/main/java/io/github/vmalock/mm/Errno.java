@@ -17,7 +17,9 @@ public enum Errno {
   /** Interrupted by a signal while waiting ({@code mmap_read_lock_killable}). */
   EINTR(4),
   /** Try again: a lock could not be taken now (a VMA's reader count is at its limit). */
-  EAGAIN(11);
+  EAGAIN(11),
+  /** Bad address: {@code mremap} of an address no VMA covers, or a range past its VMA. */
+  EFAULT(14);
 
   private final int number;
 

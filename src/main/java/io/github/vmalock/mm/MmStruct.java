@@ -1430,6 +1430,42 @@ public final class MmStruct implements AutoCloseable {
     MmapOps.mprotect(this, addr, length, vmFlags);
   }
 
+  /** {@code MREMAP_MAYMOVE}: {@link #mremap} may move the mapping to grow it. */
+  public static final int MREMAP_MAYMOVE = MremapOps.MREMAP_MAYMOVE;
+
+  /** {@code MREMAP_FIXED}: {@link #mremap} moves the mapping to {@code newAddr} (needs MAYMOVE). */
+  public static final int MREMAP_FIXED = MremapOps.MREMAP_FIXED;
+
+  /**
+   * {@code mremap(addr, oldLen, newLen, flags, newAddr)} of a private anonymous mapping, as {@code
+   * do_mremap()} does: shrinks in place (unmapping the tail), grows in place when the pages after
+   * the VMA are free, or moves the VMA ({@link #MREMAP_MAYMOVE} to a free range found top-down,
+   * {@link #MREMAP_FIXED} to {@code newAddr}, unmapping what was there). A move write-locks the
+   * source VMA first ({@code vma_start_write}: it waits for the VMA's readers) and creates the
+   * destination write-locked, so no reader holds the VMA at both places; the destination keeps the
+   * source's flags and page offset. See {@code MremapOps} for the cases and what is left out.
+   *
+   * <p>Context: may block. Locking: as {@link #mmap(long, long, long)}; the mmap write lock is held
+   * for the whole call.
+   *
+   * @param addr page-aligned start of the mapping to change
+   * @param oldLen its page-aligned positive length
+   * @param newLen the page-aligned positive new length
+   * @param flags 0, {@link #MREMAP_MAYMOVE}, or {@code MREMAP_MAYMOVE | MREMAP_FIXED}
+   * @param newAddr the destination with {@link #MREMAP_FIXED}; ignored otherwise
+   * @return the mapping's address after the call
+   * @throws IllegalArgumentException naming EINVAL for bad flags, unaligned or non-positive
+   *     arguments, or a destination overlapping the source; EPERM for a destination below {@link
+   *     #MMAP_MIN_ADDR} (nothing changed)
+   * @throws MmErrnoException EFAULT when no VMA covers {@code addr} or the range to move or grow
+   *     runs past it; ENOMEM when it cannot grow in place without {@link #MREMAP_MAYMOVE}, when no
+   *     free range is large enough, or near the map-count limit (nothing changed); {@link
+   *     IllegalStateException} if closed or the calling thread holds the mmap lock
+   */
+  public long mremap(long addr, long oldLen, long newLen, int flags, long newAddr) {
+    return MremapOps.mremap(this, addr, oldLen, newLen, flags, newAddr);
+  }
+
   /**
    * {@code exit_mmap}: unmaps everything and frees the VMAs to the cache; later address-space
    * operations and {@code close()} throw.

@@ -210,13 +210,13 @@ final class MmapOps {
   // -----------------------------------------------------------------
 
   /** Open, not holding the mmap lock, not in a no-sleep context: checked before taking the lock. */
-  private static void beginAddressSpaceOp(MmStruct mm, String what) {
+  static void beginAddressSpaceOp(MmStruct mm, String what) {
     checkOpen(mm, what);
     mm.checkNotHoldingMmapLock(what);
     mm.mightSleep(what);
   }
 
-  private static void checkOpen(MmStruct mm, String what) {
+  static void checkOpen(MmStruct mm, String what) {
     if (mm.closed) {
       throw new IllegalStateException(what + " on a closed mm (exit_mmap has run): " + mm.name());
     }

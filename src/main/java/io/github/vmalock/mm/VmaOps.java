@@ -172,7 +172,15 @@ final class VmaOps {
    * they must change the layout inside one write period).
    */
   static VmArea mmapRegion(MmStruct mm, long start, long end, long flags) {
-    long pgoff = start >>> VmArea.PAGE_SHIFT;
+    return mmapRegion(mm, start, end, flags, start >>> VmArea.PAGE_SHIFT);
+  }
+
+  /**
+   * {@link #mmapRegion(MmStruct, long, long, long)} with the new VMA's {@code vm_pgoff} given: the
+   * {@code copy_vma} of {@code mremap}, whose moved VMA keeps the source's page offset. Mmap write
+   * lock held.
+   */
+  static VmArea mmapRegion(MmStruct mm, long start, long end, long flags, long pgoff) {
     List<VmArea> overlap = collect(mm, start, end);
     boolean leftPiece = !overlap.isEmpty() && overlap.get(0).vmStart < start;
     boolean rightPiece = !overlap.isEmpty() && overlap.get(overlap.size() - 1).vmEnd > end;
