@@ -21,7 +21,13 @@ public final class AddressSpaceWriter implements KernelCaller {
     /** {@code munmap(addr, len)}. */
     MUNMAP,
     /** {@code mprotect(addr, len, PROT_READ [| PROT_WRITE])}. */
-    MPROTECT
+    MPROTECT,
+    /**
+     * {@code mremap(addr, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dest)}: moves a run of pages to
+     * another place in the same anonymous slot (write-locking the source VMA and creating the
+     * destination write-locked); the pages' present bits move with them.
+     */
+    MREMAP
   }
 
   private final SimContext ctx;
@@ -46,6 +52,7 @@ public final class AddressSpaceWriter implements KernelCaller {
       case MMAP -> CallerKind.MMAP.label();
       case MUNMAP -> CallerKind.MUNMAP.label();
       case MPROTECT -> CallerKind.MPROTECT.label();
+      case MREMAP -> CallerKind.MREMAP.label();
     };
   }
 
@@ -53,7 +60,7 @@ public final class AddressSpaceWriter implements KernelCaller {
   public Outcome call(SplittableRandom rnd) {
     AddressLayout layout = ctx.layout();
     int slot =
-        op == Op.MPROTECT
+        op == Op.MPROTECT || op == Op.MREMAP
             ? layout.pickSlot(rnd, AddressLayout.Kind.ANON)
             : layout.pickChurnedSlot(rnd);
     int pages = 1 + rnd.nextInt(4);
@@ -61,6 +68,9 @@ public final class AddressSpaceWriter implements KernelCaller {
     long addr = layout.slotStart(slot) + first * AddressLayout.PAGE;
     long len = pages * AddressLayout.PAGE;
     switch (op) {
+      case MREMAP -> {
+        return mremap(rnd, layout.slotStart(slot), first, pages);
+      }
       case MMAP -> mm.mmap(addr, len, AddressLayout.flags(slot));
       case MUNMAP -> {
         mm.munmap(addr, len);
@@ -80,6 +90,42 @@ public final class AddressSpaceWriter implements KernelCaller {
           throw e;
         }
       }
+    }
+    return Outcome.WRITE_DONE;
+  }
+
+  /**
+   * Moves pages {@code [first, first + pages)} of the slot at {@code slotStart} to a random
+   * non-overlapping run of the same slot.
+   *
+   * @return {@link Outcome#WRITE_DONE}, or {@link Outcome#WRITE_ENOMEM} when {@code mremap} refused
+   *     with {@code EFAULT} (the source is not one mapped VMA) and changed nothing
+   */
+  private Outcome mremap(SplittableRandom rnd, long slotStart, int first, int pages) {
+    int dest;
+    do {
+      dest = rnd.nextInt(AddressLayout.SLOT_PAGES - pages + 1);
+    } while (dest < first + pages && first < dest + pages);
+    long src = slotStart + first * AddressLayout.PAGE;
+    long dst = slotStart + dest * AddressLayout.PAGE;
+    long len = pages * AddressLayout.PAGE;
+    try {
+      mm.mremap(src, len, len, MmStruct.MREMAP_MAYMOVE | MmStruct.MREMAP_FIXED, dst);
+    } catch (io.github.vmalock.mm.MmErrnoException e) {
+      if (e.errno() == io.github.vmalock.mm.Errno.EFAULT) {
+        return Outcome.WRITE_ENOMEM;
+      }
+      throw e;
+    }
+    // move_page_tables(): the present bits go with the pages (a fault at the destination between
+    // the return and this copy may be overwritten: the page table is a statistic here).
+    for (long i = 0; i < len; i += AddressLayout.PAGE) {
+      if (ctx.pages().present(src + i)) {
+        ctx.pages().set(dst + i);
+      } else {
+        ctx.pages().clear(dst + i);
+      }
+      ctx.pages().clear(src + i);
     }
     return Outcome.WRITE_DONE;
   }

@@ -31,7 +31,9 @@ public enum CallerKind {
   /** {@link AddressSpaceWriter} {@code MUNMAP}. */
   MUNMAP("munmap", true, "munmap of 1-4 pages inside a slot"),
   /** {@link AddressSpaceWriter} {@code MPROTECT}. */
-  MPROTECT("mprotect", true, "mprotect rw/r of 1-4 pages inside an anonymous slot");
+  MPROTECT("mprotect", true, "mprotect rw/r of 1-4 pages inside an anonymous slot"),
+  /** {@link AddressSpaceWriter} {@code MREMAP}. */
+  MREMAP("mremap", true, "mremap(MAYMOVE|FIXED) of 1-4 pages elsewhere in an anonymous slot");
 
   private final String label;
   private final boolean writer;
@@ -115,6 +117,7 @@ public enum CallerKind {
       case MMAP -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MMAP);
       case MUNMAP -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MUNMAP);
       case MPROTECT -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MPROTECT);
+      case MREMAP -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MREMAP);
     };
   }
 }

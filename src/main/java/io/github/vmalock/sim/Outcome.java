@@ -14,7 +14,10 @@ public enum Outcome {
   REFUSED,
   /** A writer's address-space operation completed. */
   WRITE_DONE,
-  /** A writer's operation was refused with ENOMEM and changed nothing (mprotect over a hole). */
+  /**
+   * A writer's operation was refused and changed nothing: ENOMEM ({@code mprotect} over a hole) or
+   * EFAULT ({@code mremap} of a source that is not one mapped VMA).
+   */
   WRITE_ENOMEM,
   /** The call threw: counted as an invariant violation. */
   ERROR

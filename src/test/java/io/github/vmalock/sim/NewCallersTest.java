@@ -131,7 +131,7 @@ class NewCallersTest {
                   .mix(
                       Scenario.parseMix(
                           "page-fault=4,madvise-dontneed=2,proc-smaps=1,procmap-query=2,"
-                              + "mmap=1,munmap=1,mprotect=1"))
+                              + "mmap=1,munmap=1,mprotect=1,mremap=2"))
                   .threads(2)
                   .writers(1)
                   .opsPerThread(3_000)
@@ -142,10 +142,52 @@ class NewCallersTest {
           .isTrue();
       for (CallerKind k :
           new CallerKind[] {
-            CallerKind.MADVISE_DONTNEED, CallerKind.PROC_SMAPS, CallerKind.PROCMAP_QUERY
+            CallerKind.MADVISE_DONTNEED,
+            CallerKind.PROC_SMAPS,
+            CallerKind.PROCMAP_QUERY,
+            CallerKind.MREMAP
           }) {
         assertThat(r.caller(k).ops()).as("%s %s", w.label(), k).isPositive();
       }
     }
+  }
+
+  @Test
+  @DisplayName("the mremap writer moves pages inside the slot, their present bits with them")
+  void mremapWriter() {
+    SimContext ctx = ctx(World.SERIES);
+    for (long a = ctx.layout().slotStart(0); a < ctx.layout().slotEnd(0); a += PAGE) {
+      ctx.pages().set(a);
+    }
+    AddressSpaceWriter w = new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MREMAP);
+    assertThat(w.name()).isEqualTo("mremap");
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+    int done = 0;
+    for (int i = 0; i < 200; i++) {
+      if (w.call(rnd) == Outcome.WRITE_DONE) {
+        done++;
+      }
+    }
+    assertThat(done).isPositive();
+    // Moves inside the slots neither add nor lose VMAs' pages: every mapped anonymous page of
+    // slot 0 that was present is still present or was moved onto a page that is.
+    long mapped = 0;
+    long present = 0;
+    ctx.mm().mmapReadLock();
+    try {
+      for (long a = ctx.layout().slotStart(0); a < ctx.layout().slotEnd(0); a += PAGE) {
+        if (ctx.mm().vmaLookup(a) != null) {
+          mapped++;
+        }
+        if (ctx.pages().present(a)) {
+          present++;
+          assertThat(ctx.mm().vmaLookup(a)).as("present page 0x%x is mapped", a).isNotNull();
+        }
+      }
+    } finally {
+      ctx.mm().mmapReadUnlock();
+    }
+    assertThat(present).isLessThanOrEqualTo(mapped);
+    assertClean(ctx);
   }
 }
