@@ -57,9 +57,9 @@ public final class BpfStackMapBuildId implements KernelCaller {
   }
 
   /**
-   * The seed's v2 shape: the series applied, but {@code stackmap.c} still keyed on the deleted
-   * {@code CONFIG_PER_VMA_LOCK}, so its {@code #ifdef} blocks are compiled out. Needs a world with
-   * per-VMA locks.
+   * The shape of v2 of the series: the series applied, but {@code stackmap.c} still keyed on the
+   * deleted {@code CONFIG_PER_VMA_LOCK}, so its {@code #ifdef} blocks are compiled out. Needs a
+   * world with per-VMA locks.
    *
    * @param ctx the run's context
    * @return the caller
@@ -68,7 +68,7 @@ public final class BpfStackMapBuildId implements KernelCaller {
   public static BpfStackMapBuildId seedV2(SimContext ctx) {
     if (ctx.world().lockMode() != LockMode.PER_VMA) {
       throw new IllegalArgumentException(
-          "the seed's v2 stack map needs per-VMA locks, world was " + ctx.world().label());
+          "v2 of the series' stack map needs per-VMA locks, world was " + ctx.world().label());
     }
     return new BpfStackMapBuildId(ctx, false, true);
   }
@@ -146,9 +146,9 @@ public final class BpfStackMapBuildId implements KernelCaller {
 
   /**
    * {@code stack_map_unlock_vma()}: {@code vma_end_read()} under the {@code #ifdef}, else {@code
-   * mmap_read_unlock()}. In the seed's v2 shape after a successful {@code lock_vma_under_rcu()}
-   * this unlocks an {@code mmap_lock} never taken: the model throws {@link IllegalStateException},
-   * and the VMA read reference stays leaked.
+   * mmap_read_unlock()}. In v2 of the series, after a successful {@code lock_vma_under_rcu()} this
+   * unlocks an {@code mmap_lock} never taken: the model throws {@link IllegalStateException}, and
+   * the VMA read reference stays leaked.
    *
    * @param lock the record filled by {@link #stackMapLockVma}
    */

@@ -16,7 +16,9 @@ public enum CallerKind {
   BPF_STACKMAP("bpf-stackmap", false, "stack_map_lock_vma / stack_map_unlock_vma, corrected"),
   /** {@link BpfStackMapBuildId#seedV2}: leaks VMA references; for demonstrations only. */
   BPF_STACKMAP_SEED_V2(
-      "bpf-stackmap-v2", false, "the seed's v2 stack map (stale #ifdef): leaks, refused unlock"),
+      "bpf-stackmap-v2",
+      false,
+      "v2 of the series' stack map (stale #ifdef): leaks, refused unlock"),
   /** {@link ProcMapsReader}. */
   PROC_MAPS("proc-maps", false, "/proc/pid/maps read with lock_next_vma"),
   /** {@link ProcMapsReader} of {@link ProcMapsReader.ProcFile#SMAPS}. */

@@ -24,7 +24,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * reader is queued on {@code mmap_lock} (bounded wait): the reader's fast path has then failed on
  * this VMA. The writer releases the lock and calls {@code munmap} at once, which usually takes the
  * (non-fair) {@code mmap_lock} before the queued reader wakes up. The reader's slow path then looks
- * the address up again and must find nothing: the seed's v2 slow path calls {@code
+ * the address up again and must find nothing: v2 of the series' slow path calls {@code
  * vma_start_read_locked} on that NULL, and a slow path that reuses the fast path's VMA returns the
  * stale, detached one.
  *

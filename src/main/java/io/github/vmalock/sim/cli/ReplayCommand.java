@@ -43,7 +43,8 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     SeedV2Replay.Result r = new SeedV2Replay(leakWait).run();
     var out = spec.commandLine().getOut();
-    out.println("Replay of the seed's v2 defects (mm: Unconditional per-VMA locks and cleanups)");
+    out.println(
+        "Replay of the defects of v2 of the series (mm: Unconditional per-VMA locks and cleanups)");
     out.println();
     out.print(Report.replayTable(r));
     out.flush();
