@@ -183,7 +183,7 @@ public final class MmStruct implements AutoCloseable {
   private final ReentrantLock handoffLock = new ReentrantLock();
   private final Condition handoffDone = handoffLock.newCondition();
   private final LongAdder rwsemHandoffs = new LongAdder();
-  private final long rwsemWaitTimeoutNanos;
+  final long rwsemWaitTimeoutNanos;
   final WriterWork writerWork;
   final SeqCount mmLockSeq = new SeqCount();
   final RcuWait vmaWriterWait = new RcuWait();
@@ -1464,6 +1464,26 @@ public final class MmStruct implements AutoCloseable {
    */
   public long mremap(long addr, long oldLen, long newLen, int flags, long newAddr) {
     return MremapOps.mremap(this, addr, oldLen, newLen, flags, newAddr);
+  }
+
+  /**
+   * {@code fork()}'s {@code dup_mmap()}: a new mm holding a copy of every VMA of this one (same
+   * ranges, flags and page offsets), with this mm's configuration, VMA cache and RCU domain. Under
+   * this mm's mmap write lock it write-locks every VMA in turn ({@code vma_start_write_killable}),
+   * waiting out each VMA's readers, so no reader holds a parent VMA while it is copied. See {@code
+   * ForkOps} for what is left out (page tables, {@code anon_vma}).
+   *
+   * <p>Context: may block. Locking: the calling thread must not hold this mm's mmap lock; it holds
+   * nothing of either mm on return. The child is the caller's; {@link #close()} it when done.
+   *
+   * @return the child mm
+   * @throws InterruptedException if interrupted in {@code mmap_write_lock_killable} or in a VMA's
+   *     {@code vma_start_write_killable} ({@code -EINTR}): the half-built child is closed, this mm
+   *     is unchanged and nothing is held
+   * @throws IllegalStateException if closed or the calling thread holds the mmap lock
+   */
+  public MmStruct dupMmap() throws InterruptedException {
+    return ForkOps.dupMmap(this);
   }
 
   /**
