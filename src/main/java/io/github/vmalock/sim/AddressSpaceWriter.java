@@ -27,7 +27,12 @@ public final class AddressSpaceWriter implements KernelCaller {
      * another place in the same anonymous slot (write-locking the source VMA and creating the
      * destination write-locked); the pages' present bits move with them.
      */
-    MREMAP
+    MREMAP,
+    /**
+     * {@code fork()}: {@link MmStruct#dupMmap()} write-locks every VMA of the mm in turn (waiting
+     * out each one's readers) and copies it; the child exits at once ({@code exit_mmap}).
+     */
+    FORK
   }
 
   private final SimContext ctx;
@@ -53,6 +58,7 @@ public final class AddressSpaceWriter implements KernelCaller {
       case MUNMAP -> CallerKind.MUNMAP.label();
       case MPROTECT -> CallerKind.MPROTECT.label();
       case MREMAP -> CallerKind.MREMAP.label();
+      case FORK -> CallerKind.FORK.label();
     };
   }
 
@@ -68,6 +74,9 @@ public final class AddressSpaceWriter implements KernelCaller {
     long addr = layout.slotStart(slot) + first * AddressLayout.PAGE;
     long len = pages * AddressLayout.PAGE;
     switch (op) {
+      case FORK -> {
+        return fork();
+      }
       case MREMAP -> {
         return mremap(rnd, layout.slotStart(slot), first, pages);
       }
@@ -92,6 +101,16 @@ public final class AddressSpaceWriter implements KernelCaller {
       }
     }
     return Outcome.WRITE_DONE;
+  }
+
+  /** {@code fork()} and the child's {@code exit()}. */
+  private Outcome fork() {
+    try (MmStruct child = mm.dupMmap()) {
+      return child.mapCount() > 0 ? Outcome.WRITE_DONE : Outcome.WRITE_ENOMEM;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // -EINTR: the run is being torn down
+      return Outcome.WRITE_ENOMEM;
+    }
   }
 
   /**

@@ -35,7 +35,9 @@ public enum CallerKind {
   /** {@link AddressSpaceWriter} {@code MPROTECT}. */
   MPROTECT("mprotect", true, "mprotect rw/r of 1-4 pages inside an anonymous slot"),
   /** {@link AddressSpaceWriter} {@code MREMAP}. */
-  MREMAP("mremap", true, "mremap(MAYMOVE|FIXED) of 1-4 pages elsewhere in an anonymous slot");
+  MREMAP("mremap", true, "mremap(MAYMOVE|FIXED) of 1-4 pages elsewhere in an anonymous slot"),
+  /** {@link AddressSpaceWriter} {@code FORK}. */
+  FORK("fork", true, "fork's dup_mmap: every VMA write-locked and copied, then the child exits");
 
   private final String label;
   private final boolean writer;
@@ -120,6 +122,7 @@ public enum CallerKind {
       case MUNMAP -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MUNMAP);
       case MPROTECT -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MPROTECT);
       case MREMAP -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.MREMAP);
+      case FORK -> new AddressSpaceWriter(ctx, AddressSpaceWriter.Op.FORK);
     };
   }
 }

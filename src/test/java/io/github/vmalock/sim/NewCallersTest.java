@@ -131,7 +131,7 @@ class NewCallersTest {
                   .mix(
                       Scenario.parseMix(
                           "page-fault=4,madvise-dontneed=2,proc-smaps=1,procmap-query=2,"
-                              + "mmap=1,munmap=1,mprotect=1,mremap=2"))
+                              + "mmap=1,munmap=1,mprotect=1,mremap=2,fork=1"))
                   .threads(2)
                   .writers(1)
                   .opsPerThread(3_000)
@@ -145,7 +145,8 @@ class NewCallersTest {
             CallerKind.MADVISE_DONTNEED,
             CallerKind.PROC_SMAPS,
             CallerKind.PROCMAP_QUERY,
-            CallerKind.MREMAP
+            CallerKind.MREMAP,
+            CallerKind.FORK
           }) {
         assertThat(r.caller(k).ops()).as("%s %s", w.label(), k).isPositive();
       }
