@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Writes the results page ({@code RESULTS.md}) and its chart (PNG) from one JMH JSON result file: a
@@ -178,8 +179,18 @@ public final class ResultsPage {
       sb.append(note.strip()).append("\n\n");
     }
     sb.append("## Bars\n\n");
+    List<Bars.Bar> computed = bars.compute();
+    sb.append("The targets are read from `")
+        .append(Bars.TARGETS_RESOURCE)
+        .append("` (in `jmh/src/main/resources/io/github/vmalock/jmh/report/`), which cites ")
+        .append(
+            computed.stream()
+                .map(b -> "`" + b.source() + "`")
+                .distinct()
+                .collect(Collectors.joining(", ")))
+        .append(" for each.\n\n");
     sb.append("| bar | measured | target | result | from |\n|---|---|---|---|---|\n");
-    for (Bars.Bar b : bars.compute()) {
+    for (Bars.Bar b : computed) {
       sb.append("| ")
           .append(b.name())
           .append(" | ")
