@@ -80,7 +80,7 @@ final class Bars {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }
-      String[] f = line.split("\t");
+      String[] f = line.split("\t", -1);
       if (f.length != 4) {
         throw new IllegalArgumentException(
             TARGETS_RESOURCE + ": not 4 tab-separated fields: " + line);
