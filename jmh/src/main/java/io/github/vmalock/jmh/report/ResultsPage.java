@@ -44,7 +44,8 @@ public final class ResultsPage {
     Path notes = null;
     String note = "";
     String command = "jmh/run-results.sh";
-    for (int i = 0; i < args.length; i++) {
+    // Every argument is a flag and its value: step over both.
+    for (int i = 0; i < args.length; i += 2) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
         case "--json" -> json = Path.of(need(args[i], value));
@@ -55,7 +56,6 @@ public final class ResultsPage {
         case "--command" -> command = need(args[i], value);
         default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
       }
-      i++;
     }
     if (json == null || md == null || png == null) {
       throw new IllegalArgumentException("usage: --json FILE --md FILE --png FILE [--note TEXT]");
