@@ -1,7 +1,7 @@
 package io.github.vmalock.jmh;
 
+import io.github.vmalock.jmh.baseline.FloorRangeMap;
 import io.github.vmalock.maple.MapleTree;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -45,9 +45,6 @@ import org.openjdk.jmh.annotations.Warmup;
     jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class MapleTreeBench {
 
-  /** A stored range for the map baselines: the map key is its first index. */
-  record Range(long first, long last, Object entry) {}
-
   private static final long STRIDE = 16;
   private static final long LENGTH = 10;
   private static final int INDICES = 4096;
@@ -57,8 +54,8 @@ public class MapleTreeBench {
   public int size;
 
   private MapleTree<Object> maple;
-  private ConcurrentSkipListMap<Long, Range> cslm;
-  private TreeMap<Long, Range> treeMap;
+  private FloorRangeMap<Object> cslm;
+  private FloorRangeMap<Object> treeMap;
   private long[] indices;
   private int pos;
   private Object[] entries;
@@ -68,8 +65,8 @@ public class MapleTreeBench {
   @Setup
   public void setup() {
     maple = new MapleTree<>();
-    cslm = new ConcurrentSkipListMap<>();
-    treeMap = new TreeMap<>();
+    cslm = FloorRangeMap.concurrent();
+    treeMap = FloorRangeMap.sorted();
     entries = new Object[size];
     alternates = new Object[size];
     for (int k = 0; k < size; k++) {
@@ -78,8 +75,8 @@ public class MapleTreeBench {
       entries[k] = "range-" + k;
       alternates[k] = "alt-" + k;
       maple.storeRange(first, last, entries[k]);
-      cslm.put(first, new Range(first, last, entries[k]));
-      treeMap.put(first, new Range(first, last, entries[k]));
+      cslm.put(first, last, entries[k]);
+      treeMap.put(first, last, entries[k]);
     }
     SplittableRandom rnd = new SplittableRandom(0x5eedL);
     indices = new long[INDICES];
@@ -102,17 +99,13 @@ public class MapleTreeBench {
   /** The concurrent baseline: {@code ConcurrentSkipListMap.floorEntry} plus the range check. */
   @Benchmark
   public Object cslmFloorEntry() {
-    long i = nextIndex();
-    Map.Entry<Long, Range> e = cslm.floorEntry(i);
-    return e != null && i <= e.getValue().last() ? e.getValue().entry() : null;
+    return cslm.get(nextIndex());
   }
 
   /** The single-threaded baseline: {@code TreeMap.floorEntry} plus the range check. */
   @Benchmark
   public Object treeMapFloorEntry() {
-    long i = nextIndex();
-    Map.Entry<Long, Range> e = treeMap.floorEntry(i);
-    return e != null && i <= e.getValue().last() ? e.getValue().entry() : null;
+    return treeMap.get(nextIndex());
   }
 
   /**

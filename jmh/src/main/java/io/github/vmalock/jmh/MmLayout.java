@@ -1,5 +1,7 @@
 package io.github.vmalock.jmh;
 
+import io.github.vmalock.jmh.baseline.Range;
+import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
@@ -12,46 +14,49 @@ import java.util.SplittableRandom;
  * with a one-page gap after each (so that {@code vma_merge} cannot merge neighbours), and a far
  * region {@link #FAR} where writers map and unmap without touching the readers' VMAs.
  *
+ * <p>Public for the diagnostics in {@code io.github.vmalock.jmh.diagnostics}, which build the same
+ * layout; it is not an API.
+ *
  * <p>The random addresses are generated once per trial from a fixed seed, so every implementation
  * of a benchmark sees the same addresses in the same order.
  */
-final class MmLayout {
+public final class MmLayout {
   /** A page, as the model's (4 KiB). */
-  static final long PAGE = 4096;
+  public static final long PAGE = 4096;
 
   /** Where the first VMA starts. */
-  static final long BASE = 0x1000_0000L;
+  public static final long BASE = 0x1000_0000L;
 
   /** Each VMA covers two pages. */
-  static final long VMA_LENGTH = 2 * PAGE;
+  public static final long VMA_LENGTH = 2 * PAGE;
 
   /** VMA {@code i} starts at {@code BASE + i * STRIDE}: its two pages, then a one-page gap. */
-  static final long STRIDE = VMA_LENGTH + PAGE;
+  public static final long STRIDE = VMA_LENGTH + PAGE;
 
   /** Far above the last VMA of the largest layout (65,536 x 12 KiB = 768 MiB): 64 GiB. */
-  static final long FAR = 0x10_0000_0000L;
+  public static final long FAR = 0x10_0000_0000L;
 
   /** The writers' mapping in the far region: four pages. */
-  static final long FAR_LENGTH = 4 * PAGE;
+  public static final long FAR_LENGTH = 4 * PAGE;
 
   /** Read-write anonymous mappings. */
-  static final long FLAGS = VmFlags.VM_READ | VmFlags.VM_WRITE;
+  public static final long FLAGS = VmFlags.VM_READ | VmFlags.VM_WRITE;
 
   /** How many addresses a lookup benchmark cycles through (a power of two). */
-  static final int ADDRESSES = 1 << 16;
+  public static final int ADDRESSES = 1 << 16;
 
   /** The position after {@code k} in an address stream of {@link #ADDRESSES}, wrapping to 0. */
-  static int nextAddress(int k) {
+  public static int nextAddress(int k) {
     return (k + 1) & (ADDRESSES - 1);
   }
 
   /** The fixed seed of the address streams. */
-  static final long SEED = 0x5eed_5eedL;
+  public static final long SEED = 0x5eed_5eedL;
 
   private MmLayout() {}
 
   /** The start of VMA {@code i}. */
-  static long vmaStart(int i) {
+  public static long vmaStart(int i) {
     return BASE + i * STRIDE;
   }
 
@@ -60,7 +65,7 @@ final class MmLayout {
    * (the default 65,530 is below the largest layout), and checked: the map count must be {@code n},
    * or the neighbours merged and every benchmark on it would measure the wrong thing.
    */
-  static MmStruct populate(int n, LockMode mode) {
+  public static MmStruct populate(int n, LockMode mode) {
     if (n < 1) {
       throw new IllegalArgumentException("VMA count must be positive: " + n);
     }
@@ -84,7 +89,7 @@ final class MmLayout {
    *
    * @throws IllegalStateException naming the first VMA not at rest
    */
-  static void checkAtRest(MmStruct mm, int n) {
+  public static void checkAtRest(MmStruct mm, int n) {
     if (mm.mmapLock().isWriteLocked() || mm.mmapLock().getReadLockCount() != 0) {
       throw new IllegalStateException("mmap_lock still held after the trial: " + mm.mmapLock());
     }
@@ -106,7 +111,7 @@ final class MmLayout {
    * {@link #ADDRESSES} random addresses: each picks a VMA uniformly and then, with probability
    * {@code gapPercent}/100, a byte in the gap page after it, otherwise a byte inside it.
    */
-  static long[] addresses(int n, int gapPercent) {
+  public static long[] addresses(int n, int gapPercent) {
     return addresses(n, 1, gapPercent);
   }
 
@@ -116,7 +121,7 @@ final class MmLayout {
    * uniformly, then a byte as {@link #addresses(int, int)} does. With {@code stride} 1 this is that
    * stream.
    */
-  static long[] addresses(int count, int stride, int gapPercent) {
+  public static long[] addresses(int count, int stride, int gapPercent) {
     if (gapPercent < 0 || gapPercent > 100) {
       throw new IllegalArgumentException("gap percentage must be in [0, 100]: " + gapPercent);
     }
@@ -143,20 +148,20 @@ final class MmLayout {
    * collections during the build happened to leave them. {@code -Dvmalock.bench.compact=false}
    * skips it.
    */
-  static void compact() {
+  public static void compact() {
     if (Boolean.parseBoolean(System.getProperty("vmalock.bench.compact", "true"))) {
       System.gc();
     }
   }
 
   /** Whether {@code addr} lies inside a VMA of the layout (not in a gap), for self-checks. */
-  static boolean mapped(int n, long addr) {
+  public static boolean mapped(int n, long addr) {
     long off = addr - BASE;
     return off >= 0 && off / STRIDE < n && off % STRIDE < VMA_LENGTH;
   }
 
   /** The start of the layout's VMA containing {@code addr}, or -1 in a gap. */
-  static long expectedStart(int n, long addr) {
+  public static long expectedStart(int n, long addr) {
     return mapped(n, addr) ? addr - (addr - BASE) % STRIDE : -1;
   }
 
@@ -165,7 +170,7 @@ final class MmLayout {
    *
    * @throws IllegalStateException naming the address when the answer is wrong
    */
-  static void check(String what, int n, long addr, long foundStart) {
+  public static void check(String what, int n, long addr, long foundStart) {
     long expected = expectedStart(n, addr);
     if (foundStart != expected) {
       throw new IllegalStateException(
@@ -180,7 +185,34 @@ final class MmLayout {
   }
 
   /** The start of a VMA found by a lookup, or -1 for none. */
-  static long startOf(VmArea vma) {
+  public static long startOf(VmArea vma) {
     return vma == null ? -1 : vma.start();
+  }
+
+  /**
+   * Range {@code i} of the layout, for the baselines' structures and the bare maple tree.
+   *
+   * @param i the VMA's index
+   * @return a fresh range with its refcount at 1
+   */
+  public static Range range(int i) {
+    long start = vmaStart(i);
+    return new Range(start, start + VMA_LENGTH);
+  }
+
+  /**
+   * A bare maple tree holding the layout's first {@code n} ranges (each its own value): the {@code
+   * MAPLE_LOAD} walk that the per-VMA fast path is measured against.
+   *
+   * @param n the number of ranges
+   * @return the tree
+   */
+  public static MapleTree<Range> bareMaple(int n) {
+    MapleTree<Range> tree = new MapleTree<>();
+    for (int i = 0; i < n; i++) {
+      Range r = range(i);
+      tree.storeRange(r.start, r.end - 1, r);
+    }
+    return tree;
   }
 }

@@ -1,16 +1,14 @@
 package io.github.vmalock.jmh;
 
+import io.github.vmalock.jmh.baseline.Range;
+import io.github.vmalock.jmh.baseline.SkipListLookup;
+import io.github.vmalock.jmh.baseline.StampedTreeMapLookup;
 import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.StampedLock;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -66,49 +64,20 @@ public class VmaLookupBench {
     MMAP_LOCK_ONLY,
     /**
      * {@code ConcurrentSkipListMap.floorEntry} + an {@code AtomicInteger} increment and decrement
-     * on the found range: a lock-free index with a refcount, the obvious Java alternative.
+     * on the found range: a lock-free index with a refcount, the obvious Java alternative ({@link
+     * SkipListLookup}).
      */
     CSLM,
-    /** A {@code TreeMap.floorEntry} under a {@code StampedLock} optimistic read, validated. */
+    /**
+     * A {@code TreeMap.floorEntry} under a {@code StampedLock} optimistic read, validated ({@link
+     * StampedTreeMapLookup}).
+     */
     STAMPED,
     /**
      * The bare {@code MapleTree.load} over the same ranges, nothing else: what the per-VMA fast
      * path adds to its tree walk.
      */
     MAPLE_LOAD
-  }
-
-  /**
-   * A range of the Java baselines: the found value is itself the refcount (an {@code
-   * AtomicInteger}), as {@code vm_refcnt} sits inside the VMA; no extra indirection.
-   */
-  static final class Range extends AtomicInteger {
-    private static final long serialVersionUID = 1L;
-
-    final long start;
-    final long end;
-
-    Range(long start, long end) {
-      super(1);
-      this.start = start;
-      this.end = end;
-    }
-  }
-
-  /** A bare maple tree holding the layout's first {@code n} ranges (each its own value). */
-  static MapleTree<Range> mapleOf(int n) {
-    MapleTree<Range> tree = new MapleTree<>();
-    for (int i = 0; i < n; i++) {
-      Range r = range(i);
-      tree.storeRange(r.start, r.end - 1, r);
-    }
-    return tree;
-  }
-
-  /** Range {@code i} of the layout, for the baselines' structures. */
-  static Range range(int i) {
-    long start = MmLayout.vmaStart(i);
-    return new Range(start, start + MmLayout.VMA_LENGTH);
   }
 
   /** The address space under test, built once per trial for the selected implementation only. */
@@ -129,9 +98,8 @@ public class VmaLookupBench {
     long[] addrs;
     Long[] boxedAddrs;
     MmStruct mm;
-    ConcurrentSkipListMap<Long, Range> cslm;
-    TreeMap<Long, Range> tree;
-    StampedLock stamped;
+    SkipListLookup cslm;
+    StampedTreeMapLookup stamped;
     MapleTree<Range> maple;
 
     /** Builds the structure of {@link #impl} and checks every address of the stream through it. */
@@ -142,21 +110,18 @@ public class VmaLookupBench {
         case PER_VMA, PER_VMA_UNLOCKED -> mm = MmLayout.populate(size, LockMode.PER_VMA);
         case MMAP_LOCK_ONLY -> mm = MmLayout.populate(size, LockMode.MMAP_LOCK_ONLY);
         case CSLM -> {
-          cslm = new ConcurrentSkipListMap<>();
+          cslm = new SkipListLookup();
           for (int i = 0; i < size; i++) {
-            Range r = range(i);
-            cslm.put(r.start, r);
+            cslm.add(MmLayout.range(i));
           }
         }
         case STAMPED -> {
-          stamped = new StampedLock();
-          tree = new TreeMap<>();
+          stamped = new StampedTreeMapLookup();
           for (int i = 0; i < size; i++) {
-            Range r = range(i);
-            tree.put(r.start, r);
+            stamped.add(MmLayout.range(i));
           }
         }
-        case MAPLE_LOAD -> maple = mapleOf(size);
+        case MAPLE_LOAD -> maple = MmLayout.bareMaple(size);
       }
       // The Java maps take their keys boxed: box once here, so that the baselines are not
       // charged an allocation per lookup that a careful user would avoid.
@@ -194,9 +159,9 @@ public class VmaLookupBench {
         case MMAP_LOCK_ONLY:
           return mmapLockOnly(addrs[k]);
         case CSLM:
-          return cslm(boxedAddrs[k]);
+          return cslm.lookup(boxedAddrs[k]);
         case STAMPED:
-          return stamped(boxedAddrs[k]);
+          return stamped.lookup(boxedAddrs[k]);
         case MAPLE_LOAD:
           return mapleLoad(addrs[k]);
       }
@@ -232,44 +197,6 @@ public class VmaLookupBench {
       }
     }
 
-    private long cslm(Long addr) {
-      Map.Entry<Long, Range> e = cslm.floorEntry(addr);
-      if (e == null) {
-        return -1;
-      }
-      Range r = e.getValue();
-      if (addr >= r.end) {
-        return -1;
-      }
-      r.incrementAndGet();
-      long start = r.start;
-      r.decrementAndGet();
-      return start;
-    }
-
-    private long stamped(Long addr) {
-      long stamp = stamped.tryOptimisticRead();
-      long start = treeFloor(addr);
-      if (!stamped.validate(stamp)) {
-        stamp = stamped.readLock();
-        try {
-          start = treeFloor(addr);
-        } finally {
-          stamped.unlockRead(stamp);
-        }
-      }
-      return start;
-    }
-
-    private long treeFloor(Long addr) {
-      Map.Entry<Long, Range> e = tree.floorEntry(addr);
-      if (e == null) {
-        return -1;
-      }
-      Range r = e.getValue();
-      return addr < r.end ? r.start : -1;
-    }
-
     private long mapleLoad(long addr) {
       Range r = maple.load(addr);
       return r == null ? -1 : r.start;
@@ -280,6 +207,17 @@ public class VmaLookupBench {
   @State(Scope.Thread)
   public static class Cursor {
     int next;
+
+    /**
+     * Moves to the next address of the stream (the diagnostics' lookups, in their own package).
+     *
+     * @return the index of the address to look up now
+     */
+    public int advance() {
+      int k = next;
+      next = MmLayout.nextAddress(k);
+      return k;
+    }
   }
 
   /**

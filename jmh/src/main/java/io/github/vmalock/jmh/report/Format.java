@@ -45,4 +45,12 @@ final class Format {
   static String ratio(double r) {
     return Double.isNaN(r) ? "" : String.format(Locale.ROOT, "%.2fx", r);
   }
+
+  /**
+   * A target as written: {@code 0.5}, {@code 5.0}; one with more than one decimal to two ({@code
+   * 2.67}).
+   */
+  static String ratioTarget(double t) {
+    return Math.rint(t * 10) == t * 10 ? Double.toString(t) : String.format(Locale.ROOT, "%.2f", t);
+  }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Writes the results page ({@code RESULTS.md}) and its chart (PNG) from one JMH JSON result file: a
@@ -43,7 +44,8 @@ public final class ResultsPage {
     Path notes = null;
     String note = "";
     String command = "jmh/run-results.sh";
-    for (int i = 0; i < args.length; i++) {
+    // Every argument is a flag and its value: step over both.
+    for (int i = 0; i < args.length; i += 2) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
         case "--json" -> json = Path.of(need(args[i], value));
@@ -54,7 +56,6 @@ public final class ResultsPage {
         case "--command" -> command = need(args[i], value);
         default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
       }
-      i++;
     }
     if (json == null || md == null || png == null) {
       throw new IllegalArgumentException("usage: --json FILE --md FILE --png FILE [--note TEXT]");
@@ -178,8 +179,18 @@ public final class ResultsPage {
       sb.append(note.strip()).append("\n\n");
     }
     sb.append("## Bars\n\n");
+    List<Bars.Bar> computed = bars.compute();
+    sb.append("The targets are read from `")
+        .append(Bars.TARGETS_RESOURCE)
+        .append("` (in `jmh/src/main/resources/io/github/vmalock/jmh/report/`), which cites ")
+        .append(
+            computed.stream()
+                .map(b -> "`" + b.source() + "`")
+                .distinct()
+                .collect(Collectors.joining(", ")))
+        .append(" for each.\n\n");
     sb.append("| bar | measured | target | result | from |\n|---|---|---|---|---|\n");
-    for (Bars.Bar b : bars.compute()) {
+    for (Bars.Bar b : computed) {
       sb.append("| ")
           .append(b.name())
           .append(" | ")

@@ -1,5 +1,6 @@
-package io.github.vmalock.jmh;
+package io.github.vmalock.jmh.diagnostics;
 
+import io.github.vmalock.jmh.MmLayout;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

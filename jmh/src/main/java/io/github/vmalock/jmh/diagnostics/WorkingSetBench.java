@@ -1,5 +1,8 @@
-package io.github.vmalock.jmh;
+package io.github.vmalock.jmh.diagnostics;
 
+import io.github.vmalock.jmh.MmLayout;
+import io.github.vmalock.jmh.VmaLookupBench;
+import io.github.vmalock.jmh.baseline.Range;
 import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
@@ -95,7 +98,7 @@ public class WorkingSetBench {
 
     long[] addrs;
     MmStruct mm;
-    MapleTree<VmaLookupBench.Range> maple;
+    MapleTree<Range> maple;
 
     /** Builds the layout for {@link #impl} and checks every address of the stream through it. */
     @Setup(Level.Trial)
@@ -103,7 +106,7 @@ public class WorkingSetBench {
       addrs = MmLayout.addresses(layout.visited, layout.stride, 0);
       switch (impl) {
         case PER_VMA -> mm = MmLayout.populate(layout.vmas, LockMode.PER_VMA);
-        case MAPLE_LOAD -> maple = VmaLookupBench.mapleOf(layout.vmas);
+        case MAPLE_LOAD -> maple = MmLayout.bareMaple(layout.vmas);
       }
       for (long addr : addrs) {
         MmLayout.check(layout + " " + impl, layout.vmas, addr, lookup(addr));
@@ -137,8 +140,7 @@ public class WorkingSetBench {
    */
   @Benchmark
   public long lookup(Space space, VmaLookupBench.Cursor cursor) {
-    int k = cursor.next;
-    cursor.next = MmLayout.nextAddress(k);
+    int k = cursor.advance();
     return space.lookup(space.addrs[k]);
   }
 }

@@ -1,5 +1,7 @@
-package io.github.vmalock.jmh;
+package io.github.vmalock.jmh.diagnostics;
 
+import io.github.vmalock.jmh.MmLayout;
+import io.github.vmalock.jmh.VmaLookupBench;
 import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
@@ -177,8 +179,7 @@ public class FastPathCostBench {
    */
   @Benchmark
   public long lookup(Space space, VmaLookupBench.Cursor cursor) {
-    int k = cursor.next;
-    cursor.next = MmLayout.nextAddress(k);
+    int k = cursor.advance();
     return space.lookup(space.addrs[k]);
   }
 }

@@ -1,5 +1,7 @@
-package io.github.vmalock.jmh;
+package io.github.vmalock.jmh.diagnostics;
 
+import io.github.vmalock.jmh.MmLayout;
+import io.github.vmalock.jmh.WriterCostBench;
 import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
@@ -31,7 +33,8 @@ import java.util.regex.Pattern;
  * collections, before and after building it), the working set a lookup over all its VMAs draws from
  * (see {@link WorkingSetBench}).
  *
- * <p>Run: {@code java -cp jmh/target/benchmarks.jar io.github.vmalock.jmh.AllocationBySize}.
+ * <p>Run: {@code java -cp jmh/target/benchmarks.jar
+ * io.github.vmalock.jmh.diagnostics.AllocationBySize}.
  */
 public final class AllocationBySize {
   private static final int WARMUP = 20_000;

@@ -1,4 +1,4 @@
-package io.github.vmalock.jmh;
+package io.github.vmalock.jmh.diagnostics;
 
 import org.openjdk.jmh.annotations.Fork;
 

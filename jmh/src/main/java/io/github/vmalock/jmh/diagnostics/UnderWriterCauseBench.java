@@ -1,5 +1,7 @@
-package io.github.vmalock.jmh;
+package io.github.vmalock.jmh.diagnostics;
 
+import io.github.vmalock.jmh.MmLayout;
+import io.github.vmalock.jmh.UnderWriterBench;
 import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;

@@ -1,5 +1,8 @@
-package io.github.vmalock.jmh;
+package io.github.vmalock.jmh.diagnostics;
 
+import io.github.vmalock.jmh.MmLayout;
+import io.github.vmalock.jmh.VmaLookupBench;
+import io.github.vmalock.jmh.baseline.Range;
 import io.github.vmalock.maple.MapleTree;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -54,17 +57,17 @@ public class TreeStoreBesideLoadBench {
     @Param({"SAME_TREE", "OTHER_TREE"})
     public Target target;
 
-    MapleTree<VmaLookupBench.Range> read;
-    MapleTree<VmaLookupBench.Range> written;
-    VmaLookupBench.Range far;
+    MapleTree<Range> read;
+    MapleTree<Range> written;
+    Range far;
     long[] addrs;
 
     /** Builds both trees with the layout's 4,096 ranges and checks the reader's stream. */
     @Setup(Level.Trial)
     public void setUp() {
-      read = VmaLookupBench.mapleOf(4096);
-      written = target == Target.SAME_TREE ? read : VmaLookupBench.mapleOf(4096);
-      far = new VmaLookupBench.Range(MmLayout.FAR, MmLayout.FAR + MmLayout.FAR_LENGTH);
+      read = MmLayout.bareMaple(4096);
+      written = target == Target.SAME_TREE ? read : MmLayout.bareMaple(4096);
+      far = new Range(MmLayout.FAR, MmLayout.FAR + MmLayout.FAR_LENGTH);
       addrs = MmLayout.addresses(4096, 0);
       for (long addr : addrs) {
         MmLayout.check("reader", 4096, addr, read.load(addr).start);
@@ -82,8 +85,7 @@ public class TreeStoreBesideLoadBench {
   @Group("beside")
   @GroupThreads(1)
   public long reader(Trees trees, VmaLookupBench.Cursor cursor) {
-    int k = cursor.next;
-    cursor.next = MmLayout.nextAddress(k);
+    int k = cursor.advance();
     return trees.read.load(trees.addrs[k]).start;
   }
 
@@ -95,7 +97,7 @@ public class TreeStoreBesideLoadBench {
   @Benchmark
   @Group("beside")
   @GroupThreads(1)
-  public VmaLookupBench.Range writer(Trees trees) {
+  public Range writer(Trees trees) {
     trees.written.storeRange(trees.far.start, trees.far.end - 1, trees.far);
     return trees.written.erase(trees.far.start);
   }
