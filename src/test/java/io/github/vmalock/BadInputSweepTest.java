@@ -319,7 +319,7 @@ class BadInputSweepTest {
     @Test
     @DisplayName("Rcu.builder: null variant, listener, handler; non-positive stall timeout")
     void builderBadInput() {
-      assertRejected(IllegalArgumentException.class, () -> Rcu.builder().variant(null), "variant");
+      assertRejected(IllegalArgumentException.class, () -> Rcu.builder().protocol(null), "variant");
       assertRejected(
           IllegalArgumentException.class, () -> Rcu.builder().stallListener(null), "stallListener");
       assertRejected(
@@ -662,7 +662,7 @@ class BadInputSweepTest {
             .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
         assertThat(catchThrowable(() -> MmStruct.builder().lockMode(null).build()))
             .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
-        assertThat(catchThrowable(() -> MmStruct.builder().variant(null).build()))
+        assertThat(catchThrowable(() -> MmStruct.builder().protocol(null).build()))
             .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
         assertThat(catchThrowable(() -> new MmStruct(null)))
             .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);

@@ -1,7 +1,7 @@
 package io.github.vmalock.modelcheck;
 
 import io.github.vmalock.mm.MmStruct;
-import io.github.vmalock.mm.ProtocolVariant;
+import io.github.vmalock.variants.ProtocolVariant;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmAreaCache;
 import io.github.vmalock.mm.VmFlags;

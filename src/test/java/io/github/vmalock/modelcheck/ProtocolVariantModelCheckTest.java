@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.ModelCheckHooks;
-import io.github.vmalock.mm.ProtocolVariant;
+import io.github.vmalock.variants.ProtocolVariant;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmAreaCache;
 import io.github.vmalock.mm.VmFlags;
@@ -81,7 +81,7 @@ class ProtocolVariantModelCheckTest {
   }
 
   static MmStruct mm(ProtocolVariant v, Rcu rcu, VmAreaCache cache) {
-    return MmStruct.builder().rcu(rcu).cache(cache).variant(v).build();
+    return MmStruct.builder().rcu(rcu).cache(cache).protocol(v.protocol()).build();
   }
 
   /** Runs the two threads of a fresh world and throws if an invariant broke. */

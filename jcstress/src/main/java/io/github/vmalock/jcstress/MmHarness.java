@@ -1,5 +1,7 @@
 package io.github.vmalock.jcstress;
 
+import io.github.vmalock.mm.VmaLockProtocol;
+import io.github.vmalock.variants.ProtocolVariant;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmAreaCache;
@@ -142,8 +144,14 @@ final class MmHarness {
 
   /** A fresh mm on {@code cache}; the variant comes from {@code vmalock.variant}. */
   static MmStruct newMm(VmAreaCache cache) {
-    return MmStruct.builder().cache(cache).build();
+    return MmStruct.builder().cache(cache).protocol(PROTOCOL).build();
   }
+
+  /**
+   * The protocol the harnesses run: the {@link ProtocolVariant} named by the system property
+   * {@code vmalock.variant}, else the faithful one (the library does not read the property).
+   */
+  static final VmaLockProtocol PROTOCOL = ProtocolVariant.fromSystemProperty().protocol();
 
   /**
    * The number of references in {@code vma}'s {@code vm_refcnt} below the exclude-readers flag: the

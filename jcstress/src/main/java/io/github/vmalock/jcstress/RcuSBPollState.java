@@ -1,5 +1,6 @@
 package io.github.vmalock.jcstress;
 
+import io.github.vmalock.variants.RcuVariant;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
@@ -68,7 +69,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
     desc = "Anything else, in particular (1, 1, 1): grace period over under a reader holding x")
 @State
 public class RcuSBPollState {
-  private static final Rcu RCU = Rcu.builder().reclaimerThread(false).build();
+  private static final Rcu RCU = Rcu.builder().protocol(RcuVariant.fromSystemProperty().protocol()).reclaimerThread(false).build();
 
   /** An element; only its identity matters here. */
   static final class Cell {}

@@ -1,5 +1,6 @@
 package io.github.vmalock.jcstress;
 
+import io.github.vmalock.variants.RcuVariant;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
@@ -44,7 +45,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
     desc = "Anything else, in particular (1, 0): the reader saw x freed under it")
 @State
 public class RcuSyncFree {
-  private static final Rcu RCU = Rcu.builder().reclaimerThread(false).build();
+  private static final Rcu RCU = Rcu.builder().protocol(RcuVariant.fromSystemProperty().protocol()).reclaimerThread(false).build();
 
   /** An element: one int field, read and written with READ_ONCE / WRITE_ONCE twins. */
   static final class Cell {

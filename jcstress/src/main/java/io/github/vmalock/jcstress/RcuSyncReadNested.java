@@ -1,5 +1,6 @@
 package io.github.vmalock.jcstress;
 
+import io.github.vmalock.variants.RcuVariant;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
@@ -43,7 +44,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
     desc = "Anything else, in particular (1, 0): a section spanning the grace period")
 @State
 public class RcuSyncReadNested extends RcuSyncReadCells {
-  private static final Rcu RCU = Rcu.builder().reclaimerThread(false).build();
+  private static final Rcu RCU = Rcu.builder().protocol(RcuVariant.fromSystemProperty().protocol()).reclaimerThread(false).build();
 
   @Actor
   public void p0() {

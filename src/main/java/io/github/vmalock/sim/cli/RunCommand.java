@@ -1,7 +1,7 @@
 package io.github.vmalock.sim.cli;
 
 import io.github.vmalock.mm.LockMode;
-import io.github.vmalock.mm.ProtocolVariant;
+import io.github.vmalock.variants.ProtocolVariant;
 import io.github.vmalock.sim.CallerKind;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.Scenario;
