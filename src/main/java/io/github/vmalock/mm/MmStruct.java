@@ -204,6 +204,7 @@ public final class MmStruct implements AutoCloseable {
 
   /** The primitives handed to a non-faithful {@link #protocol}. */
   final VmaLockSteps steps;
+
   final boolean debug;
   final LockTracker tracker;
   private final int maxMapCount;
@@ -223,8 +224,8 @@ public final class MmStruct implements AutoCloseable {
   /**
    * An empty address space with every default: {@link Rcu#global()}, the shared {@link
    * VmAreaCache}, {@link LockMode#PER_VMA}, {@link VmaLockProtocol#faithful()}, {@link
-   * VmArea#VM_REFCNT_LIMIT}, debug mode from {@code vmalock.debug}, {@link
-   * #DEFAULT_MAX_MAP_COUNT}, {@link #DEFAULT_TASK_SIZE}.
+   * VmArea#VM_REFCNT_LIMIT}, debug mode from {@code vmalock.debug}, {@link #DEFAULT_MAX_MAP_COUNT},
+   * {@link #DEFAULT_TASK_SIZE}.
    */
   public MmStruct() {
     this(builder());

@@ -30,8 +30,9 @@ public interface VmaLockProtocol {
 
   /**
    * {@code vma_start_read}: read-locks {@code vma}, found by an RCU walk, or refuses it: the early
-   * {@code vm_lock_seq} check, the limited acquire increment of {@code vm_refcnt}, the {@code vm_mm}
-   * check for an object recycled into another mm, and the acquire {@code vm_lock_seq} re-check.
+   * {@code vm_lock_seq} check, the limited acquire increment of {@code vm_refcnt}, the {@code
+   * vm_mm} check for an object recycled into another mm, and the acquire {@code vm_lock_seq}
+   * re-check.
    *
    * <p>Held on entry: the RCU read section of {@code rd}. On return: that section is left on every
    * failure and kept on success. Never blocks.
@@ -85,9 +86,9 @@ public interface VmaLockProtocol {
 
   /**
    * {@code vma_start_read_unlocked} after its context checks: the fast path ({@link
-   * VmaLockSteps#lockVmaUnderRcu(long)}), and when it fails the slow path: wait for the writer under
-   * {@code mmap_read_lock}, look the VMA up again there ({@code vma_lookup}), take a read reference
-   * ({@code vma_start_read_locked}), drop the mmap lock.
+   * VmaLockSteps#lockVmaUnderRcu(long)}), and when it fails the slow path: wait for the writer
+   * under {@code mmap_read_lock}, look the VMA up again there ({@code vma_lookup}), take a read
+   * reference ({@code vma_start_read_locked}), drop the mmap lock.
    *
    * <p>Held on entry: nothing of this mm (checked by the caller). On return: the mmap lock is not
    * held; on a non-null result the caller holds one read reference. May block in {@code
@@ -168,9 +169,9 @@ public interface VmaLockProtocol {
 
   /**
    * Whether the mm checks {@code vm_refcnt} strictly: {@link VmArea#endRead()} refuses a release
-   * from a count holding no read reference, and freeing a VMA that a reader still holds is
-   * refused. A protocol that knowingly leaves readers in detaching VMAs answers false, so that the
-   * harnesses see the damage instead of an exception. Read once, when the mm is built.
+   * from a count holding no read reference, and freeing a VMA that a reader still holds is refused.
+   * A protocol that knowingly leaves readers in detaching VMAs answers false, so that the harnesses
+   * see the damage instead of an exception. Read once, when the mm is built.
    *
    * @return true (the default) for strict checks
    */

@@ -4,15 +4,17 @@ import io.github.vmalock.locking.Refcount;
 
 /**
  * The primitives the faithful per-VMA lock protocol is built from, bound to one {@link MmStruct}:
- * what a {@link VmaLockProtocol} composes. Each method is one step of the kernel code (named on
- * it) with the same memory ordering; none of them checks the caller's context beyond what the
- * kernel asserts.
+ * what a {@link VmaLockProtocol} composes. Each method is one step of the kernel code (named on it)
+ * with the same memory ordering; none of them checks the caller's context beyond what the kernel
+ * asserts.
  *
  * <p>Obtained only as the argument of a {@link VmaLockProtocol} method; thread-safe (it holds
  * nothing but its mm).
  */
 public final class VmaLockSteps {
-  /** {@code VM_REFCNT_EXCLUDE_READERS_FLAG}, {@code 1 << 30}: set while a writer excludes readers. */
+  /**
+   * {@code VM_REFCNT_EXCLUDE_READERS_FLAG}, {@code 1 << 30}: set while a writer excludes readers.
+   */
   public static final int EXCLUDE_READERS_FLAG = VmArea.VM_REFCNT_EXCLUDE_READERS_FLAG;
 
   /** The faithful protocol: every default, nothing overridden. */
@@ -119,8 +121,8 @@ public final class VmaLockSteps {
   /**
    * {@code mas_walk}/{@code vma_lookup}: the VMA whose range holds {@code addr} in the tree.
    *
-   * <p>Held on entry: an RCU read section of this mm's domain, or the mmap lock (then the result
-   * is attached and stable while the lock is held).
+   * <p>Held on entry: an RCU read section of this mm's domain, or the mmap lock (then the result is
+   * attached and stable while the lock is held).
    *
    * @param addr the address
    * @return the VMA, or null on a gap
@@ -129,16 +131,12 @@ public final class VmaLockSteps {
     return mm.mmMt.load(addr);
   }
 
-  /**
-   * {@code rcu_read_lock} on this mm's domain (the calling thread's handle).
-   */
+  /** {@code rcu_read_lock} on this mm's domain (the calling thread's handle). */
   public void rcuReadLock() {
     mm.rcu.readLock();
   }
 
-  /**
-   * {@code rcu_read_unlock} on this mm's domain.
-   */
+  /** {@code rcu_read_unlock} on this mm's domain. */
   public void rcuReadUnlock() {
     mm.rcu.readUnlock();
   }
@@ -197,8 +195,8 @@ public final class VmaLockSteps {
   }
 
   /**
-   * {@code rcuwait_wait_event(&mm->vma_writer_wait, refcount_read(&vma->vm_refcnt) == target)}.
-   * May block.
+   * {@code rcuwait_wait_event(&mm->vma_writer_wait, refcount_read(&vma->vm_refcnt) == target)}. May
+   * block.
    *
    * @param vma the VMA
    * @param target the count to wait for

@@ -66,15 +66,15 @@ import java.util.function.Consumer;
  * L". Release/acquire cannot order a store before a later load to another location, so a reader
  * publishing with a release store could have L satisfied before R2 becomes visible: the updater
  * would read {@code word == 0}, end the grace period, and free what the reader is reading (the
- * {@code RELEASE_PUBLICATION} protocol of the test variants does exactly this). The two full fences R3 and G2
- * are sequentially consistent fences: in their total order either R3 comes first, and then G3's
- * load of {@code word} sees R2 (or a later value of that record), so the updater waits for R4; or
- * G2 comes first, and then L sees U1 (or later), so the reader cannot reach the old object and it
- * does not matter that the updater skipped it. We use a fence rather than a volatile store because
- * the protected loads in this library are acquire loads, not volatile ones: the JMM's "volatile
- * store then volatile load" guarantee covers only volatile loads, while the fence orders R2 before
- * every later load whatever its mode. On x86 both compile to the same {@code mov} plus {@code lock
- * addl}.
+ * {@code RELEASE_PUBLICATION} protocol of the test variants does exactly this). The two full fences
+ * R3 and G2 are sequentially consistent fences: in their total order either R3 comes first, and
+ * then G3's load of {@code word} sees R2 (or a later value of that record), so the updater waits
+ * for R4; or G2 comes first, and then L sees U1 (or later), so the reader cannot reach the old
+ * object and it does not matter that the updater skipped it. We use a fence rather than a volatile
+ * store because the protected loads in this library are acquire loads, not volatile ones: the JMM's
+ * "volatile store then volatile load" guarantee covers only volatile loads, while the fence orders
+ * R2 before every later load whatever its mode. On x86 both compile to the same {@code mov} plus
+ * {@code lock addl}.
  *
  * <p>Exit: R4 (release) pairs with G3's acquire load that reads 0: everything the reader did in its
  * section happens-before the end of the grace period, so an updater may free or overwrite what the
@@ -145,6 +145,7 @@ public final class Rcu implements AutoCloseable {
 
   /** {@link RcuProtocol#gracePeriodWaits()}, read once at construction. */
   private final boolean gracePeriodWaits;
+
   private final boolean useReclaimerThread;
   private final long stallTimeoutNanos;
   private final RcuStallListener stallListener;
@@ -220,8 +221,8 @@ public final class Rcu implements AutoCloseable {
   /**
    * A builder for a domain with non-default settings.
    *
-   * @return a new builder with the defaults: {@link RcuProtocol#faithful()}, a reclaimer thread, a 10 s stall
-   *     timeout, stall reports and callback errors logged through {@link System.Logger}
+   * @return a new builder with the defaults: {@link RcuProtocol#faithful()}, a reclaimer thread, a
+   *     10 s stall timeout, stall reports and callback errors logged through {@link System.Logger}
    */
   public static Builder builder() {
     return new Builder();

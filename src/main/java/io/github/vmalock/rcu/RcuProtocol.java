@@ -15,8 +15,8 @@ import java.lang.invoke.VarHandle;
 public interface RcuProtocol {
 
   /**
-   * The faithful implementation: a StoreLoad-fenced entry, a release exit on the outermost
-   * unlock, grace periods that wait.
+   * The faithful implementation: a StoreLoad-fenced entry, a release exit on the outermost unlock,
+   * grace periods that wait.
    *
    * @return the shared faithful instance (overrides nothing)
    */

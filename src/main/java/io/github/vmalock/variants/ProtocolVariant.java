@@ -7,9 +7,9 @@ import io.github.vmalock.mm.VmaLockSteps;
 import io.github.vmalock.rcu.Rcu;
 
 /**
- * The per-VMA lock protocols the harnesses and tests run: the faithful one, and known-bad ones
- * that they must catch. Each constant's {@link #protocol()} is a {@link VmaLockProtocol} written
- * against the seam, overriding the one step it breaks; pass it to {@link
+ * The per-VMA lock protocols the harnesses and tests run: the faithful one, and known-bad ones that
+ * they must catch. Each constant's {@link #protocol()} is a {@link VmaLockProtocol} written against
+ * the seam, overriding the one step it breaks; pass it to {@link
  * MmStruct.Builder#protocol(VmaLockProtocol)}.
  *
  * <p>The library never reads the system property {@value #PROPERTY}; harnesses call {@link
@@ -77,8 +77,8 @@ public enum ProtocolVariant {
   }
 
   /**
-   * The variant named by the system property {@value #PROPERTY}, if it names one of these
-   * constants (other names are left to {@link RcuVariant}).
+   * The variant named by the system property {@value #PROPERTY}, if it names one of these constants
+   * (other names are left to {@link RcuVariant}).
    *
    * @return that variant, or {@link #FAITHFUL}
    */

@@ -132,7 +132,8 @@ class ModesAndVariantsTest {
   @DisplayName("NO_MM_RECHECK: vma_start_read accepts an object recycled by another mm (F3)")
   void noMmRecheck() {
     VmAreaCache cache = new VmAreaCache();
-    MmStruct a = MmStruct.builder().cache(cache).protocol(ProtocolVariant.NO_MM_RECHECK.protocol()).build();
+    MmStruct a =
+        MmStruct.builder().cache(cache).protocol(ProtocolVariant.NO_MM_RECHECK.protocol()).build();
     MmStruct b = MmStruct.builder().cache(cache).build();
     try {
       VmArea stale = a.mmap(A, PAGE, VM_READ);
@@ -159,7 +160,7 @@ class ModesAndVariantsTest {
       mm.mmapWriteLock();
       try {
         v.startWrite();
-        v.tryIncrementForRead();
+        v.tryIncrementForRead(VmArea.VM_REFCNT_LIMIT);
         v.markDetached();
         assertThat(v.refcnt()).as("returned with the transient reader's reference").isEqualTo(1);
         v.refcountPut(mm);
@@ -233,7 +234,8 @@ class ModesAndVariantsTest {
   }
 
   @Test
-  @DisplayName("vmalock.variant is read by ProtocolVariant.fromSystemProperty only, not by MmStruct")
+  @DisplayName(
+      "vmalock.variant is read by ProtocolVariant.fromSystemProperty only, not by MmStruct")
   void systemProperty() {
     String old = System.getProperty("vmalock.variant");
     try {
@@ -244,7 +246,8 @@ class ModesAndVariantsTest {
       mm.close();
       System.setProperty("vmalock.variant", "SYNC_NO_WAIT"); // an RcuVariant: not ours
       assertThat(ProtocolVariant.fromSystemProperty()).isEqualTo(ProtocolVariant.FAITHFUL);
-      assertThat(MmStruct.builder().protocol(ProtocolVariant.FAITHFUL.protocol()).build().protocol())
+      assertThat(
+              MmStruct.builder().protocol(ProtocolVariant.FAITHFUL.protocol()).build().protocol())
           .isSameAs(VmaLockProtocol.faithful());
     } finally {
       if (old == null) {

@@ -135,7 +135,9 @@ class ProtocolVariantKillTest {
     mm.mmapWriteLock();
     try {
       v.startWrite();
-      assertThat(v.tryIncrementForRead()).as("the transient reader's increment").isEqualTo(1);
+      assertThat(v.tryIncrementForRead(VmArea.VM_REFCNT_LIMIT))
+          .as("the transient reader's increment")
+          .isEqualTo(1);
       Thread detacher = Thread.currentThread();
       helper =
           new Thread(

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
 class RcuMutationTest {
 
   private static Rcu faithful(boolean reclaimerThread) {
-    return Rcu.builder().protocol(RcuVariant.FAITHFUL.protocol()).reclaimerThread(reclaimerThread).build();
+    return Rcu.builder()
+        .protocol(RcuVariant.FAITHFUL.protocol())
+        .reclaimerThread(reclaimerThread)
+        .build();
   }
 
   @Test

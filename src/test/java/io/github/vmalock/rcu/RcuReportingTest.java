@@ -231,7 +231,7 @@ class RcuReportingTest {
     String open = rcu.toString();
     assertThat(open)
         .startsWith("Rcu[id=")
-        .contains("variant=FAITHFUL")
+        .doesNotContain("protocol=")
         .contains("completed=")
         .doesNotContain("closed");
     rcu.close();

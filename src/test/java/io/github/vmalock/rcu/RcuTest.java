@@ -21,7 +21,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RcuTest {
 
   private static Rcu faithful(boolean reclaimerThread) {
-    return Rcu.builder().protocol(RcuVariant.FAITHFUL.protocol()).reclaimerThread(reclaimerThread).build();
+    return Rcu.builder()
+        .protocol(RcuVariant.FAITHFUL.protocol())
+        .reclaimerThread(reclaimerThread)
+        .build();
   }
 
   @Test
