@@ -205,6 +205,27 @@ public final class MmStruct implements AutoCloseable {
   /** The primitives handed to a non-faithful {@link #protocol}. */
   final VmaLockSteps steps;
 
+  /*
+   * Implementation notes: the protocol seam.
+   *
+   * The replaceable steps (vma_start_read's checks, lock_vma_under_rcu's range re-check,
+   * vma_start_read_unlocked's slow path, __vma_start_write's wait, vma_mark_detached's wait) are
+   * the methods of VmaLockProtocol. The faithful fast path must not pay for that seam, so the
+   * faithful steps are written inline here, in VmArea and in VmaOps, and `faithful` (a final
+   * field, fixed at construction as protocol == VmaLockProtocol.faithful()) chooses between the
+   * inline code and a call through `protocol`. The JIT sees one predictable branch on a final
+   * field of an object the caller already dereferences, and inlines the faithful code; no
+   * interface call, no megamorphic site, no extra load of a static on the hot path. Likewise
+   * `strictRefcount` (read once from protocol.strictRefcountChecks()) replaces a per-release test
+   * of the protocol in VmArea.endRead, and `refcntLimit` (Builder.refcntLimit, fixed for the mm's
+   * life) replaces a mutable static reader limit read on every admission.
+   *
+   * The interface's default methods are a second copy of the faithful steps, built from
+   * VmaLockSteps; they run only for an mm given a protocol other than the shared faithful
+   * instance (even one that overrides nothing), which is how the tests check that the two copies
+   * agree. A change to a faithful step here must be made in VmaLockProtocol's default too.
+   */
+
   final boolean debug;
   final LockTracker tracker;
   private final int maxMapCount;

@@ -146,6 +146,19 @@ public final class Rcu implements AutoCloseable {
   /** {@link RcuProtocol#gracePeriodWaits()}, read once at construction. */
   private final boolean gracePeriodWaits;
 
+  /*
+   * Implementation notes: the protocol seam.
+   *
+   * RcuProtocol's steps (the reader's publication R2-R3, the end of a section at R4, the grace
+   * period's wait G3) are run inline for the faithful protocol: each Reader keeps a final
+   * `protocol` field that is null for a faithful domain, so rcu_read_lock()/rcu_read_unlock() test
+   * one final field the handle already holds and never make an interface call; a grace period
+   * tests the final `gracePeriodWaits`, read once at construction. Reader is one final class (no
+   * per-protocol subclass), so the read-side call sites stay monomorphic whatever protocol other
+   * domains in the same JVM run. RcuProtocol's default methods repeat the faithful steps for
+   * domains given another instance; change both together.
+   */
+
   private final boolean useReclaimerThread;
   private final long stallTimeoutNanos;
   private final RcuStallListener stallListener;
