@@ -105,12 +105,12 @@ enum_constants() { # class -> constant names, in declaration order
 
 declare -A FAMILY=()
 variants=()
-for v in $(enum_constants io.github.vmalock.mm.ProtocolVariant); do
+for v in $(enum_constants io.github.vmalock.variants.ProtocolVariant); do
   [[ "$v" == FAITHFUL ]] && continue
   FAMILY[$v]=mm
   variants+=("$v")
 done
-for v in $(enum_constants io.github.vmalock.rcu.RcuVariant); do
+for v in $(enum_constants io.github.vmalock.variants.RcuVariant); do
   [[ "$v" == FAITHFUL ]] && continue
   FAMILY[$v]=rcu
   variants+=("$v")

@@ -53,6 +53,22 @@ class ArchitectureTest {
           .whereLayer("locking")
           .mayOnlyBeAccessedByLayers("rcu", "maple", "mm", "sim");
 
+  /**
+   * The model holds the faithful protocol only: nothing in {@code mm}, {@code rcu}, {@code maple}
+   * or {@code locking} refers to a known-bad variant ({@code io.github.vmalock.variants}), which
+   * plugs in from above through {@code VmaLockProtocol} and {@code RcuProtocol}. {@link
+   * ArchitectureFixtureTest} shows that the rule reports a class that breaks it.
+   */
+  @ArchTest
+  static final ArchRule CORE_DOES_NOT_KNOW_VARIANTS =
+      noClasses()
+          .that()
+          .resideInAnyPackage(MM, RCU, MAPLE, LOCKING)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("io.github.vmalock.variants..")
+          .allowEmptyShould(true);
+
   @ArchTest
   static final ArchRule MAPLE_LOCKING_RCU_DO_NOT_DEPEND_ON_MM =
       noClasses()

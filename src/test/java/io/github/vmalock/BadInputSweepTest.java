@@ -15,7 +15,6 @@ import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmaLockStats;
 import io.github.vmalock.mm.VmaReadGuard;
 import io.github.vmalock.rcu.Rcu;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,21 +64,6 @@ class BadInputSweepTest {
 
   static String hex(long v) {
     return Long.toHexString(v);
-  }
-
-  /**
-   * Lowers (or restores) the VMA reader limit through the mm package's test hook {@code
-   * VmArea.setRefcntLimitForTest(int)}, package-private by design (this class sits above the
-   * packages it sweeps, so it reaches the hook reflectively).
-   */
-  static void setRefcntLimitForTest(int limit) {
-    try {
-      Method m = VmArea.class.getDeclaredMethod("setRefcntLimitForTest", int.class);
-      m.setAccessible(true);
-      m.invoke(null, limit);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError("VmArea.setRefcntLimitForTest(int) not reachable", e);
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -319,7 +303,8 @@ class BadInputSweepTest {
     @Test
     @DisplayName("Rcu.builder: null variant, listener, handler; non-positive stall timeout")
     void builderBadInput() {
-      assertRejected(IllegalArgumentException.class, () -> Rcu.builder().variant(null), "variant");
+      assertRejected(
+          IllegalArgumentException.class, () -> Rcu.builder().protocol(null), "protocol");
       assertRejected(
           IllegalArgumentException.class, () -> Rcu.builder().stallListener(null), "stallListener");
       assertRejected(
@@ -662,7 +647,7 @@ class BadInputSweepTest {
             .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
         assertThat(catchThrowable(() -> MmStruct.builder().lockMode(null).build()))
             .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
-        assertThat(catchThrowable(() -> MmStruct.builder().variant(null).build()))
+        assertThat(catchThrowable(() -> MmStruct.builder().protocol(null).build()))
             .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
         assertThat(catchThrowable(() -> new MmStruct(null)))
             .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
@@ -1103,9 +1088,10 @@ class BadInputSweepTest {
       @Test
       @DisplayName("every read-lock path refuses the reader past the limit, nothing leaks")
       void overflow() {
+        mm.close();
+        mm = build(MmStruct.builder().taskSize(TASK_SIZE).refcntLimit(3));
         VmArea a = vmas.get(0);
-        setRefcntLimitForTest(3);
-        try {
+        {
           VmArea r1 = mm.lockVmaUnderRcu(A);
           VmArea r2 = mm.lockVmaUnderRcu(A);
           assertThat(r1).isSameAs(a);
@@ -1144,8 +1130,6 @@ class BadInputSweepTest {
           assertThat(snapshot()).isEqualTo(full);
           r1.endRead();
           r2.endRead();
-        } finally {
-          setRefcntLimitForTest(VmArea.VM_REFCNT_LIMIT);
         }
         assertThat(a.refcnt()).isOne();
       }

@@ -191,7 +191,41 @@ public final class MmStruct implements AutoCloseable {
   final Rcu rcu;
   final VmAreaCache cache;
   final LockMode lockMode;
-  final ProtocolVariant variant;
+  final VmaLockProtocol protocol;
+
+  /** Whether {@link #protocol} is {@link VmaLockProtocol#faithful()}: the inline steps run. */
+  final boolean faithful;
+
+  /** {@link VmaLockProtocol#strictRefcountChecks()}, read once at construction. */
+  final boolean strictRefcount;
+
+  /** The reader limit of {@code vma_start_read} in this mm ({@link Builder#refcntLimit(int)}). */
+  final int refcntLimit;
+
+  /** The primitives handed to a non-faithful {@link #protocol}. */
+  final VmaLockSteps steps;
+
+  /*
+   * Implementation notes: the protocol seam.
+   *
+   * The replaceable steps (vma_start_read's checks, lock_vma_under_rcu's range re-check,
+   * vma_start_read_unlocked's slow path, __vma_start_write's wait, vma_mark_detached's wait) are
+   * the methods of VmaLockProtocol. The faithful fast path must not pay for that seam, so the
+   * faithful steps are written inline here, in VmArea and in VmaOps, and `faithful` (a final
+   * field, fixed at construction as protocol == VmaLockProtocol.faithful()) chooses between the
+   * inline code and a call through `protocol`. The JIT sees one predictable branch on a final
+   * field of an object the caller already dereferences, and inlines the faithful code; no
+   * interface call, no megamorphic site, no extra load of a static on the hot path. Likewise
+   * `strictRefcount` (read once from protocol.strictRefcountChecks()) replaces a per-release test
+   * of the protocol in VmArea.endRead, and `refcntLimit` (Builder.refcntLimit, fixed for the mm's
+   * life) replaces a mutable static reader limit read on every admission.
+   *
+   * The interface's default methods are a second copy of the faithful steps, built from
+   * VmaLockSteps; they run only for an mm given a protocol other than the shared faithful
+   * instance (even one that overrides nothing), which is how the tests check that the two copies
+   * agree. A change to a faithful step here must be made in VmaLockProtocol's default too.
+   */
+
   final boolean debug;
   final LockTracker tracker;
   private final int maxMapCount;
@@ -210,9 +244,9 @@ public final class MmStruct implements AutoCloseable {
 
   /**
    * An empty address space with every default: {@link Rcu#global()}, the shared {@link
-   * VmAreaCache}, {@link LockMode#PER_VMA}, the variant of {@code vmalock.variant} or {@link
-   * ProtocolVariant#FAITHFUL}, debug mode from {@code vmalock.debug}, {@link
-   * #DEFAULT_MAX_MAP_COUNT}, {@link #DEFAULT_TASK_SIZE}.
+   * VmAreaCache}, {@link LockMode#PER_VMA}, {@link VmaLockProtocol#faithful()}, {@link
+   * VmArea#VM_REFCNT_LIMIT}, debug mode from {@code vmalock.debug}, {@link #DEFAULT_MAX_MAP_COUNT},
+   * {@link #DEFAULT_TASK_SIZE}.
    */
   public MmStruct() {
     this(builder());
@@ -233,7 +267,11 @@ public final class MmStruct implements AutoCloseable {
     this.rcu = b.rcu != null ? b.rcu : Rcu.global();
     this.cache = b.cache != null ? b.cache : VmAreaCache.shared();
     this.lockMode = b.lockMode;
-    this.variant = b.variant != null ? b.variant : ProtocolVariant.fromSystemProperty();
+    this.protocol = b.protocol;
+    this.faithful = b.protocol == VmaLockSteps.FAITHFUL;
+    this.strictRefcount = b.protocol.strictRefcountChecks();
+    this.refcntLimit = b.refcntLimit;
+    this.steps = new VmaLockSteps(this);
     this.debug = b.debug != null ? b.debug : Boolean.getBoolean("vmalock.debug");
     this.maxMapCount = b.maxMapCount;
     this.taskSize = b.taskSize;
@@ -258,7 +296,8 @@ public final class MmStruct implements AutoCloseable {
     private Rcu rcu;
     private VmAreaCache cache;
     private LockMode lockMode = LockMode.PER_VMA;
-    private ProtocolVariant variant;
+    private VmaLockProtocol protocol = VmaLockSteps.FAITHFUL;
+    private int refcntLimit = VmArea.VM_REFCNT_LIMIT;
     private Boolean debug;
     private int maxMapCount = DEFAULT_MAX_MAP_COUNT;
     private long taskSize = DEFAULT_TASK_SIZE;
@@ -350,18 +389,34 @@ public final class MmStruct implements AutoCloseable {
     }
 
     /**
-     * The protocol variant (default: {@code vmalock.variant} if it names a {@link ProtocolVariant},
-     * else {@link ProtocolVariant#FAITHFUL}).
+     * The per-VMA lock protocol (default: {@link VmaLockProtocol#faithful()}, which runs inline).
      *
-     * @param variant the variant
+     * @param protocol the implementation of the replaceable steps
      * @return this builder
      * @throws IllegalArgumentException if null
      */
-    public Builder variant(ProtocolVariant variant) {
-      if (variant == null) {
-        throw new IllegalArgumentException("variant must not be null");
+    public Builder protocol(VmaLockProtocol protocol) {
+      if (protocol == null) {
+        throw new IllegalArgumentException("protocol must not be null");
       }
-      this.variant = variant;
+      this.protocol = protocol;
+      return this;
+    }
+
+    /**
+     * The reader limit of {@code vma_start_read} ({@code VMA_REF_LIMIT}, default {@link
+     * VmArea#VM_REFCNT_LIMIT}): a lower limit lets tests reach the overflow paths without {@code
+     * 2^30} readers. Fixed for the mm's life.
+     *
+     * @param limit between 2 and {@link VmArea#VM_REFCNT_LIMIT}
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder refcntLimit(int limit) {
+      if (limit < 2 || limit > VmArea.VM_REFCNT_LIMIT) {
+        throw new IllegalArgumentException("refcnt limit out of range: " + limit);
+      }
+      this.refcntLimit = limit;
       return this;
     }
 
@@ -460,12 +515,13 @@ public final class MmStruct implements AutoCloseable {
   }
 
   /**
-   * The protocol variant.
+   * The per-VMA lock protocol this mm runs.
    *
-   * @return the variant this mm runs
+   * @return the protocol given to {@link Builder#protocol(VmaLockProtocol)}, or {@link
+   *     VmaLockProtocol#faithful()}
    */
-  public ProtocolVariant variant() {
-    return variant;
+  public VmaLockProtocol protocol() {
+    return protocol;
   }
 
   /**
@@ -948,7 +1004,7 @@ public final class MmStruct implements AutoCloseable {
         statAbort.increment();
         return null;
       }
-      vma = vmaStartRead(vma, rd);
+      vma = faithful ? vmaStartRead(vma, rd) : protocol.startRead(steps, vma, rd);
       if (vma == EAGAIN) {
         // Detached under us: the area was replaced; walk again.
         statMiss.increment();
@@ -960,12 +1016,12 @@ public final class MmStruct implements AutoCloseable {
       }
       // Stable from here: locked, and not isolated when we locked it.
       rd.unlock();
-      if (addr < vma.vmStart || addr >= vma.vmEnd) {
-        if (variant != ProtocolVariant.NO_RANGE_RECHECK) {
-          vma.refcountPut(this);
-          statAbort.increment();
-          return null;
-        }
+      if (faithful
+          ? addr < vma.vmStart || addr >= vma.vmEnd
+          : !protocol.rangeRecheck(steps, vma, addr)) {
+        vma.refcountPut(this);
+        statAbort.increment();
+        return null;
       }
       if (debug) {
         tracker.acquired(vma, LOCK_VMA_READ);
@@ -983,31 +1039,32 @@ public final class MmStruct implements AutoCloseable {
    * @return {@code vma} read-locked, null (could not lock), or {@link #EAGAIN} (detached)
    */
   VmArea vmaStartRead(VmArea vma) {
-    return vmaStartRead(vma, rcu.reader());
+    Rcu.Reader rd = rcu.reader();
+    return faithful ? vmaStartRead(vma, rd) : protocol.startRead(steps, vma, rd);
   }
 
   /** {@link #vmaStartRead(VmArea)} with the calling thread's RCU handle already looked up. */
   private VmArea vmaStartRead(VmArea vma, Rcu.Reader rd) {
     // 2a. Cheap early check; a race may give a false "locked", which is allowed.
-    if (vma.lockSeq() == mmLockSeq.readOnce() && variant != ProtocolVariant.NO_SEQ_RECHECK) {
+    if (vma.lockSeq() == mmLockSeq.readOnce()) {
       rd.unlock();
       return null;
     }
     // 2b. Limited acquire increment; the limit is below the flag, so a writer refuses us too.
-    int old = vma.tryIncrementForRead();
-    if (!Refcount.admitted(old, VmArea.refcntLimit)) {
+    int old = vma.tryIncrementForRead(refcntLimit);
+    if (!Refcount.admitted(old, refcntLimit)) {
       rd.unlock();
       return old == 0 ? EAGAIN : null;
     }
     // 2c. Recycled for another mm: drop the reference, waking that mm's writer if needed.
     MmStruct owner = vma.vmMm;
-    if (owner != this && variant != ProtocolVariant.NO_MM_RECHECK) {
+    if (owner != this) {
       rd.unlock();
       vma.refcountPut(owner);
       return null;
     }
     // 2d. Acquire re-check; pairs with the release in vma_end_write_all().
-    if (vma.lockSeq() == mmLockSeq.readAcquire() && variant != ProtocolVariant.NO_SEQ_RECHECK) {
+    if (vma.lockSeq() == mmLockSeq.readAcquire()) {
       vma.refcountPut(this);
       rd.unlock();
       return null;
@@ -1060,16 +1117,13 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       checkLockOrder("vma_start_read_unlocked");
     }
-    if (variant == ProtocolVariant.STALE_SLOW_PATH_VMA) {
-      return vmaStartReadUnlockedStale(addr);
+    if (!faithful) {
+      return protocol.startReadUnlocked(steps, addr);
     }
     // Fast path: a stable VMA covering addr, without the mmap lock.
     VmArea vma = lockVmaUnderRcu(addr);
     if (vma != null) {
       return vma;
-    }
-    if (variant == ProtocolVariant.SEED_V2_NULL_DEREF) {
-      return vmaStartReadUnlockedSeedV2(vma);
     }
     // Slow path: the mmap read lock keeps writers out; look the VMA up again under it.
     mmapReadLock();
@@ -1079,46 +1133,9 @@ public final class MmStruct implements AutoCloseable {
         return null;
       }
       if (!vma.startReadLocked()) {
-        throw refcntOverflow("vma_start_read_unlocked", vma);
+        throw refcntOverflow("vma_start_read_unlocked", vma, refcntLimit);
       }
       return vma;
-    } finally {
-      mmapReadUnlock();
-    }
-  }
-
-  /** The seed's v2 slow path: {@code vma_start_read_locked(vma)} on the fast path's NULL. */
-  @SuppressWarnings("NullAway")
-  private VmArea vmaStartReadUnlockedSeedV2(VmArea vma) {
-    mmapReadLock();
-    try {
-      if (!vma.startReadLocked()) { // vma is null here: the v2 NULL dereference
-        return null;
-      }
-      return vma;
-    } finally {
-      mmapReadUnlock();
-    }
-  }
-
-  /** A slow path that locks the pointer from an RCU walk made before the mmap lock was taken. */
-  private VmArea vmaStartReadUnlockedStale(long addr) {
-    rcu.readLock();
-    VmArea stale = mmMt.load(addr);
-    rcu.readUnlock();
-    VmArea vma = lockVmaUnderRcu(addr);
-    if (vma != null) {
-      return vma;
-    }
-    mmapReadLock();
-    try {
-      if (stale == null || stale.vmMm != this || !stale.isAttached()) {
-        return null;
-      }
-      if (!stale.startReadLocked()) {
-        throw refcntOverflow("vma_start_read_unlocked", stale);
-      }
-      return stale;
     } finally {
       mmapReadUnlock();
     }
@@ -1137,13 +1154,13 @@ public final class MmStruct implements AutoCloseable {
     return vma == null ? null : new VmaReadGuard(vma);
   }
 
-  private static IllegalStateException refcntOverflow(String what, VmArea vma) {
+  static IllegalStateException refcntOverflow(String what, VmArea vma, int limit) {
     // lock_vma_under_mmap_lock(): vma_start_read_locked() failed, ERR_PTR(-EAGAIN).
     return new MmErrnoException(
         Errno.EAGAIN,
         what
             + ": vm_refcnt at VM_REFCNT_LIMIT (0x"
-            + Integer.toHexString(VmArea.refcntLimit)
+            + Integer.toHexString(limit)
             + "), reader overflow on "
             + vma);
   }
@@ -1184,7 +1201,7 @@ public final class MmStruct implements AutoCloseable {
         rd.unlock();
         return null;
       }
-      vma = vmaStartRead(vma, rd);
+      vma = faithful ? vmaStartRead(vma, rd) : protocol.startRead(steps, vma, rd);
       if (vma == EAGAIN) {
         rd.lock();
         continue;
@@ -1219,7 +1236,7 @@ public final class MmStruct implements AutoCloseable {
     try {
       VmArea vma = mmMt.state(fromAddr).find(-1L);
       if (vma != null && !vma.startReadLocked()) {
-        throw refcntOverflow("lock_next_vma", vma);
+        throw refcntOverflow("lock_next_vma", vma, refcntLimit);
       }
       return vma;
     } finally {
@@ -1706,8 +1723,7 @@ public final class MmStruct implements AutoCloseable {
         + Integer.toUnsignedString(mmLockSeq.readOnce())
         + ", "
         + lockMode
-        + ", "
-        + variant
+        + (faithful ? "" : ", protocol=" + protocol)
         + (debug ? ", debug" : "")
         + (closed ? ", closed" : "")
         + ", mmap_lock="

@@ -107,14 +107,11 @@ public final class VmArea {
   /** The page size the model uses, 4 KiB. */
   static final int PAGE_SHIFT = 12;
 
-  /** The reader limit in force; lowered by tests only ({@link #setRefcntLimitForTest(int)}). */
-  static int refcntLimit = VM_REFCNT_LIMIT;
-
   /**
    * Whether {@code c} is a {@code vm_refcnt} value from which a real reader's {@link #endRead()} is
-   * a bug. Strict (faithful mms): 1 or less, {@code FLAG} and {@code FLAG + 1} (no read reference
-   * in any of them). Lax (known-bad variants, which may leave a real reader in a detaching VMA):
-   * only underflow, 0 or less.
+   * a bug. Strict ({@link VmaLockProtocol#strictRefcountChecks()}): 1 or less, {@code FLAG} and
+   * {@code FLAG + 1} (no read reference in any of them). Lax (protocols that may leave a real
+   * reader in a detaching VMA): only underflow, 0 or less.
    */
   static boolean endReadInvalid(int c, boolean strict) {
     return strict
@@ -299,7 +296,7 @@ public final class VmArea {
     // One plain atomic decrement, as the kernel's __refcount_dec_and_test() (no CAS loop); a
     // decrement from a value holding no read reference is detected afterwards and undone.
     int n = Refcount.subReturn(VM_REFCNT, this, 1);
-    if (endReadInvalid(n + 1, mm.variant == ProtocolVariant.FAITHFUL)) {
+    if (endReadInvalid(n + 1, mm.strictRefcount)) {
       int restored = Refcount.subReturn(VM_REFCNT, this, -1);
       if (restored != 0 && readersExcluded(restored)) {
         // A writer may have seen the transient value and parked: let it look again.
@@ -337,8 +334,23 @@ public final class VmArea {
    *
    * @return the old count; the increment happened iff {@link Refcount#admitted(int, int)}
    */
-  int tryIncrementForRead() {
-    return Refcount.incNotZeroLimitedAcquire(VM_REFCNT, this, refcntLimit);
+  int tryIncrementForRead(int limit) {
+    return Refcount.incNotZeroLimitedAcquire(VM_REFCNT, this, limit);
+  }
+
+  /** {@code refcount_add_not_zero(VM_REFCNT_EXCLUDE_READERS_FLAG, &vm_refcnt)}. */
+  boolean excludeReaders() {
+    return Refcount.addNotZero(VM_REFCNT, this, VM_REFCNT_EXCLUDE_READERS_FLAG);
+  }
+
+  /** {@code refcount_sub(VM_REFCNT_EXCLUDE_READERS_FLAG, &vm_refcnt)}; returns the count after. */
+  int includeReaders() {
+    return Refcount.subReturn(VM_REFCNT, this, VM_REFCNT_EXCLUDE_READERS_FLAG);
+  }
+
+  /** {@code WRITE_ONCE(vm_lock_seq, seq)}. */
+  void setLockSeq(int seq) {
+    VM_LOCK_SEQ.setOpaque(this, seq);
   }
 
   /**
@@ -365,8 +377,8 @@ public final class VmArea {
           "vma_start_read_locked: per-VMA locks are off (LockMode.MMAP_LOCK_ONLY)");
     }
     mm.mmapAssertLocked();
-    int old = tryIncrementForRead();
-    if (!Refcount.admitted(old, refcntLimit)) {
+    int old = tryIncrementForRead(mm.refcntLimit);
+    if (!Refcount.admitted(old, mm.refcntLimit)) {
       if (old == 0) {
         throw new IllegalStateException(
             "vma_start_read_locked on a detached VMA (stale pointer): " + this);
@@ -446,14 +458,15 @@ public final class VmArea {
    * @return false only if interruptible and interrupted (nothing changed)
    */
   private boolean startWriteSlow(MmStruct mm, int seq, boolean interruptible) {
+    if (!mm.faithful) {
+      return mm.protocol.startWrite(mm.steps, this, seq, interruptible);
+    }
     boolean exclusive = false;
-    if (mm.variant != ProtocolVariant.WRITER_NO_WAIT) {
-      if (Refcount.addNotZero(VM_REFCNT, this, VM_REFCNT_EXCLUDE_READERS_FLAG)) {
-        exclusive = true;
-        if (!waitForRefcnt(mm, VM_REFCNT_EXCLUDE_READERS_FLAG + 1, interruptible)) {
-          Refcount.subReturn(VM_REFCNT, this, VM_REFCNT_EXCLUDE_READERS_FLAG);
-          return false;
-        }
+    if (Refcount.addNotZero(VM_REFCNT, this, VM_REFCNT_EXCLUDE_READERS_FLAG)) {
+      exclusive = true;
+      if (!waitForRefcnt(mm, VM_REFCNT_EXCLUDE_READERS_FLAG + 1, interruptible)) {
+        Refcount.subReturn(VM_REFCNT, this, VM_REFCNT_EXCLUDE_READERS_FLAG);
+        return false;
       }
     }
     VM_LOCK_SEQ.setOpaque(this, seq);
@@ -465,7 +478,7 @@ public final class VmArea {
   }
 
   /** {@code rcuwait_wait_event(&mm->vma_writer_wait, refcount_read(&vma->vm_refcnt) == target)}. */
-  private boolean waitForRefcnt(MmStruct mm, int target, boolean interruptible) {
+  boolean waitForRefcnt(MmStruct mm, int target, boolean interruptible) {
     if (Refcount.read(VM_REFCNT, this) == target) {
       return true;
     }
@@ -505,7 +518,8 @@ public final class VmArea {
     if (Refcount.subReturn(VM_REFCNT, this, 1) == 0) {
       return;
     }
-    if (mm.variant == ProtocolVariant.DETACH_NO_WAIT) {
+    if (!mm.faithful) {
+      mm.protocol.detachWait(mm.steps, this);
       return;
     }
     // __vma_exclude_readers_for_detach: the readers left are transient (the VMA is write-locked).
@@ -636,22 +650,6 @@ public final class VmArea {
     if (isAttached()) {
       throw new IllegalStateException("vma_assert_detached failed: " + this);
     }
-  }
-
-  // ---- test hooks
-  // ----------------------------------------------------------------------------------
-
-  /**
-   * Lowers (or restores) the reader limit for every VMA, so that overflow paths can be tested
-   * without {@code 2^30} readers. Tests only; restore {@link #VM_REFCNT_LIMIT} afterwards.
-   *
-   * @param limit the new limit, between 2 and {@link #VM_REFCNT_LIMIT}
-   */
-  static void setRefcntLimitForTest(int limit) {
-    if (limit < 2 || limit > VM_REFCNT_LIMIT) {
-      throw new IllegalArgumentException("refcnt limit out of range: " + limit);
-    }
-    refcntLimit = limit;
   }
 
   /**

@@ -160,7 +160,7 @@ final class VmaOps {
    */
   static void removeVma(MmStruct mm, VmArea vma) {
     vma.markDetached();
-    if (mm.variant == ProtocolVariant.FAITHFUL && vma.refcnt() != 0) {
+    if (mm.strictRefcount && vma.refcnt() != 0) {
       throw new IllegalStateException("vm_area_free of an attached VMA: " + vma);
     }
     mm.cache.free(vma);
@@ -288,7 +288,7 @@ final class VmaOps {
     mm.mmMt.storeRange(start, end - 1, null);
     for (VmArea v : overlap) {
       v.markDetached();
-      if (mm.variant == ProtocolVariant.FAITHFUL && v.refcnt() != 0) {
+      if (mm.strictRefcount && v.refcnt() != 0) {
         throw new IllegalStateException("vm_area_free of an attached VMA: " + v);
       }
       mm.mapCount--;

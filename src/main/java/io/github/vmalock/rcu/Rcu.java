@@ -66,15 +66,15 @@ import java.util.function.Consumer;
  * L". Release/acquire cannot order a store before a later load to another location, so a reader
  * publishing with a release store could have L satisfied before R2 becomes visible: the updater
  * would read {@code word == 0}, end the grace period, and free what the reader is reading (the
- * {@link RcuVariant#RELEASE_PUBLICATION} variant does exactly this). The two full fences R3 and G2
- * are sequentially consistent fences: in their total order either R3 comes first, and then G3's
- * load of {@code word} sees R2 (or a later value of that record), so the updater waits for R4; or
- * G2 comes first, and then L sees U1 (or later), so the reader cannot reach the old object and it
- * does not matter that the updater skipped it. We use a fence rather than a volatile store because
- * the protected loads in this library are acquire loads, not volatile ones: the JMM's "volatile
- * store then volatile load" guarantee covers only volatile loads, while the fence orders R2 before
- * every later load whatever its mode. On x86 both compile to the same {@code mov} plus {@code lock
- * addl}.
+ * {@code RELEASE_PUBLICATION} protocol of the test variants does exactly this). The two full fences
+ * R3 and G2 are sequentially consistent fences: in their total order either R3 comes first, and
+ * then G3's load of {@code word} sees R2 (or a later value of that record), so the updater waits
+ * for R4; or G2 comes first, and then L sees U1 (or later), so the reader cannot reach the old
+ * object and it does not matter that the updater skipped it. We use a fence rather than a volatile
+ * store because the protected loads in this library are acquire loads, not volatile ones: the JMM's
+ * "volatile store then volatile load" guarantee covers only volatile loads, while the fence orders
+ * R2 before every later load whatever its mode. On x86 both compile to the same {@code mov} plus
+ * {@code lock addl}.
  *
  * <p>Exit: R4 (release) pairs with G3's acquire load that reads 0: everything the reader did in its
  * section happens-before the end of the grace period, so an updater may free or overwrite what the
@@ -135,7 +135,30 @@ public final class Rcu implements AutoCloseable {
 
   private static final AtomicInteger DOMAIN_IDS = new AtomicInteger();
 
-  private final RcuVariant variant;
+  /** The faithful protocol: every default, nothing overridden. */
+  static final RcuProtocol FAITHFUL_PROTOCOL = new RcuProtocol() {};
+
+  private final RcuProtocol protocol;
+
+  /** Whether {@link #protocol} is {@link RcuProtocol#faithful()}: readers run the inline steps. */
+  private final boolean faithful;
+
+  /** {@link RcuProtocol#gracePeriodWaits()}, read once at construction. */
+  private final boolean gracePeriodWaits;
+
+  /*
+   * Implementation notes: the protocol seam.
+   *
+   * RcuProtocol's steps (the reader's publication R2-R3, the end of a section at R4, the grace
+   * period's wait G3) are run inline for the faithful protocol: each Reader keeps a final
+   * `protocol` field that is null for a faithful domain, so rcu_read_lock()/rcu_read_unlock() test
+   * one final field the handle already holds and never make an interface call; a grace period
+   * tests the final `gracePeriodWaits`, read once at construction. Reader is one final class (no
+   * per-protocol subclass), so the read-side call sites stay monomorphic whatever protocol other
+   * domains in the same JVM run. RcuProtocol's default methods repeat the faithful steps for
+   * domains given another instance; change both together.
+   */
+
   private final boolean useReclaimerThread;
   private final long stallTimeoutNanos;
   private final RcuStallListener stallListener;
@@ -183,7 +206,9 @@ public final class Rcu implements AutoCloseable {
   }
 
   private Rcu(Builder b, boolean isGlobal) {
-    this.variant = b.variant != null ? b.variant : RcuVariant.fromSystemProperty();
+    this.protocol = b.protocol;
+    this.faithful = b.protocol == FAITHFUL_PROTOCOL;
+    this.gracePeriodWaits = b.protocol.gracePeriodWaits();
     this.useReclaimerThread = b.reclaimerThread;
     this.stallTimeoutNanos = b.stallTimeout.toNanos();
     this.stallListener = b.stallListener;
@@ -209,21 +234,21 @@ public final class Rcu implements AutoCloseable {
   /**
    * A builder for a domain with non-default settings.
    *
-   * @return a new builder with the defaults: variant from the system property {@code
-   *     vmalock.variant} (else {@link RcuVariant#FAITHFUL}), a reclaimer thread, a 10 s stall
-   *     timeout, stall reports and callback errors logged through {@link System.Logger}
+   * @return a new builder with the defaults: {@link RcuProtocol#faithful()}, a reclaimer thread, a
+   *     10 s stall timeout, stall reports and callback errors logged through {@link System.Logger}
    */
   public static Builder builder() {
     return new Builder();
   }
 
   /**
-   * The variant this domain runs.
+   * The protocol this domain runs.
    *
-   * @return the variant, {@link RcuVariant#FAITHFUL} unless a known-bad one was chosen
+   * @return the protocol given to {@link Builder#protocol(RcuProtocol)}, or {@link
+   *     RcuProtocol#faithful()}
    */
-  public RcuVariant variant() {
-    return variant;
+  public RcuProtocol protocol() {
+    return protocol;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -278,10 +303,7 @@ public final class Rcu implements AutoCloseable {
 
   private Reader register() {
     Thread t = Thread.currentThread();
-    Reader r =
-        variant == RcuVariant.FAITHFUL || variant == RcuVariant.SYNC_NO_WAIT
-            ? new FaithfulReader(this, t)
-            : new VariantReader(this, t, variant);
+    Reader r = new Reader(this, t);
     Reader h;
     do {
       h = (Reader) HEAD.getAcquire(this);
@@ -413,7 +435,7 @@ public final class Rcu implements AutoCloseable {
       EPOCH.setVolatile(this, target); // G1
     }
     VarHandle.fullFence(); // G2: pairs with the readers' R3
-    if (variant != RcuVariant.SYNC_NO_WAIT && !awaitReaders(target, mayBlock)) {
+    if (gracePeriodWaits && !awaitReaders(target, mayBlock)) {
       return false;
     }
     if ((long) COMPLETED.getAcquire(this) < target) {
@@ -784,8 +806,7 @@ public final class Rcu implements AutoCloseable {
   public String toString() {
     return "Rcu[id="
         + id
-        + ", variant="
-        + variant
+        + (faithful ? "" : ", protocol=" + protocol)
         + ", epoch="
         + (long) EPOCH.getVolatile(this)
         + ", completed="
@@ -805,9 +826,12 @@ public final class Rcu implements AutoCloseable {
    * thread that obtained it. Sections entered through the handle and through {@link Rcu#readLock()}
    * nest together.
    */
-  public abstract static sealed class Reader permits FaithfulReader, VariantReader {
+  public static final class Reader {
     final Rcu domain;
     final Thread owner;
+
+    /** The domain's protocol when it is not the faithful one, else null (inline steps). */
+    private final RcuProtocol protocol;
 
     /** Nesting depth; read and written only by {@link #owner}. */
     int nest;
@@ -822,6 +846,30 @@ public final class Rcu implements AutoCloseable {
     Reader(Rcu domain, Thread owner) {
       this.domain = domain;
       this.owner = owner;
+      this.protocol = domain.faithful ? null : domain.protocol;
+    }
+
+    /**
+     * R2 as the faithful reader does it: an opaque store of {@code epoch} to this record's word,
+     * which the grace period's G3 reads. For {@link RcuProtocol#publishEntry}; the owning thread
+     * only, outside a section.
+     *
+     * @param epoch the epoch read at R1
+     */
+    public void publishOpaque(long epoch) {
+      checkOwner();
+      WORD.setOpaque(this, epoch);
+    }
+
+    /**
+     * R2 with a release store instead of the opaque store: no StoreLoad ordering by itself. For
+     * {@link RcuProtocol#publishEntry}; the owning thread only, outside a section.
+     *
+     * @param epoch the epoch read at R1
+     */
+    public void publishRelease(long epoch) {
+      checkOwner();
+      WORD.setRelease(this, epoch);
     }
 
     /**
@@ -887,9 +935,36 @@ public final class Rcu implements AutoCloseable {
               + "\": handles are thread-confined");
     }
 
-    abstract void enter();
+    /** R1-R3 on outermost entry ({@link RcuProtocol#publishEntry} when not faithful). */
+    private void enter() {
+      int n = nest;
+      if (n == 0) {
+        long e = (long) EPOCH.getAcquire(domain); // R1: pairs with G1
+        RcuProtocol p = protocol;
+        if (p == null) {
+          WORD.setOpaque(this, e); // R2
+          VarHandle.fullFence(); // R3: pairs with G2 (store-buffer shape, see overview)
+        } else {
+          p.publishEntry(this, e);
+        }
+      } else if (n == Integer.MAX_VALUE) {
+        throw overflow();
+      }
+      nest = n + 1;
+    }
 
-    abstract void exit();
+    /** R4 on outermost exit ({@link RcuProtocol#unlockEndsSection} when not faithful). */
+    private void exit() {
+      int n = nest;
+      if (n <= 0) {
+        throw unbalanced();
+      }
+      nest = n - 1;
+      RcuProtocol p = protocol;
+      if (p == null ? n == 1 : p.unlockEndsSection(n)) {
+        WORD.setRelease(this, 0L); // R4: pairs with G3's acquire load
+      }
+    }
 
     final IllegalStateException overflow() {
       return new IllegalStateException(
@@ -921,77 +996,6 @@ public final class Rcu implements AutoCloseable {
     }
   }
 
-  /** The faithful reader: R1-R3 on outermost entry, R4 on outermost exit. */
-  static final class FaithfulReader extends Reader {
-    FaithfulReader(Rcu domain, Thread owner) {
-      super(domain, owner);
-    }
-
-    @Override
-    void enter() {
-      int n = nest;
-      if (n == 0) {
-        long e = (long) EPOCH.getAcquire(domain); // R1: pairs with G1
-        WORD.setOpaque(this, e); // R2
-        VarHandle.fullFence(); // R3: pairs with G2 (store-buffer shape, see overview)
-      } else if (n == Integer.MAX_VALUE) {
-        throw overflow();
-      }
-      nest = n + 1;
-    }
-
-    @Override
-    void exit() {
-      int n = nest;
-      if (n <= 0) {
-        throw unbalanced();
-      }
-      nest = n - 1;
-      if (n == 1) {
-        WORD.setRelease(this, 0L); // R4: pairs with G3's acquire load
-      }
-    }
-  }
-
-  /** The known-bad readers of {@link RcuVariant}; never loaded by a faithful domain. */
-  static final class VariantReader extends Reader {
-    private final RcuVariant variant;
-
-    VariantReader(Rcu domain, Thread owner, RcuVariant variant) {
-      super(domain, owner);
-      this.variant = variant;
-    }
-
-    @Override
-    void enter() {
-      int n = nest;
-      if (n == 0) {
-        long e = (long) EPOCH.getAcquire(domain);
-        if (variant == RcuVariant.RELEASE_PUBLICATION) {
-          WORD.setRelease(this, e); // BUG: no StoreLoad; later loads may pass this store
-        } else {
-          WORD.setOpaque(this, e);
-          VarHandle.fullFence();
-        }
-      } else if (n == Integer.MAX_VALUE) {
-        throw overflow();
-      }
-      nest = n + 1;
-    }
-
-    @Override
-    void exit() {
-      int n = nest;
-      if (n <= 0) {
-        throw unbalanced();
-      }
-      nest = n - 1;
-      if (n == 1 || variant == RcuVariant.NESTED_UNLOCK_EARLY) {
-        WORD.setRelease(this, 0L); // NESTED_UNLOCK_EARLY: BUG, ends the outer section too
-      }
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Builder
 
@@ -1000,7 +1004,7 @@ public final class Rcu implements AutoCloseable {
    * domain.
    */
   public static final class Builder {
-    private RcuVariant variant;
+    private RcuProtocol protocol = FAITHFUL_PROTOCOL;
     private boolean reclaimerThread = true;
     private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
     private RcuStallListener stallListener;
@@ -1009,18 +1013,18 @@ public final class Rcu implements AutoCloseable {
     Builder() {}
 
     /**
-     * The implementation to run: {@link RcuVariant#FAITHFUL} or a known-bad variant for testing the
-     * tests. Without this call the system property {@code vmalock.variant} decides.
+     * The implementation of the replaceable steps (default: {@link RcuProtocol#faithful()}, which
+     * runs inline).
      *
-     * @param variant the variant
+     * @param protocol the protocol
      * @return this builder
-     * @throws IllegalArgumentException if {@code variant} is null
+     * @throws IllegalArgumentException if {@code protocol} is null
      */
-    public Builder variant(RcuVariant variant) {
-      if (variant == null) {
-        throw new IllegalArgumentException("variant is null");
+    public Builder protocol(RcuProtocol protocol) {
+      if (protocol == null) {
+        throw new IllegalArgumentException("protocol is null");
       }
-      this.variant = variant;
+      this.protocol = protocol;
       return this;
     }
 

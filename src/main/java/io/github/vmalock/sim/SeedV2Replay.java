@@ -2,9 +2,9 @@ package io.github.vmalock.sim;
 
 import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
-import io.github.vmalock.mm.ProtocolVariant;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmFlags;
+import io.github.vmalock.variants.ProtocolVariant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,7 +135,8 @@ public final class SeedV2Replay {
   }
 
   private static MmStruct mm(LockMode mode, ProtocolVariant variant) {
-    MmStruct mm = MmStruct.builder().lockMode(mode).variant(variant).debug(true).build();
+    MmStruct mm =
+        MmStruct.builder().lockMode(mode).protocol(variant.protocol()).debug(true).build();
     mm.mmap(BASE, LEN, VmFlags.VM_READ | VmFlags.VM_WRITE);
     return mm;
   }

@@ -174,7 +174,7 @@ public final class Simulator {
         MmStruct.builder()
             .cache(cache)
             .lockMode(world.lockMode())
-            .variant(workload.variant())
+            .protocol(workload.variant().protocol())
             .debug(workload.debug())
             .writerWork(workload.cost().writerWork())
             .build();

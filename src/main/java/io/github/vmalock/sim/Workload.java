@@ -1,6 +1,6 @@
 package io.github.vmalock.sim;
 
-import io.github.vmalock.mm.ProtocolVariant;
+import io.github.vmalock.variants.ProtocolVariant;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;

@@ -6,6 +6,7 @@ import static io.github.vmalock.mm.VmFlags.VM_WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.vmalock.variants.ProtocolVariant;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class ModesAndVariantsTest {
   private static final long A = 0x30_0000L;
 
   private static MmStruct build(ProtocolVariant variant) {
-    return MmStruct.builder().cache(new VmAreaCache()).variant(variant).build();
+    return MmStruct.builder().cache(new VmAreaCache()).protocol(variant.protocol()).build();
   }
 
   @Test
@@ -70,7 +71,7 @@ class ModesAndVariantsTest {
   void seedV2() {
     MmStruct mm = build(ProtocolVariant.SEED_V2_NULL_DEREF);
     try {
-      assertThat(mm.variant()).isEqualTo(ProtocolVariant.SEED_V2_NULL_DEREF);
+      assertThat(mm.protocol()).isSameAs(ProtocolVariant.SEED_V2_NULL_DEREF.protocol());
       assertThatThrownBy(() -> mm.vmaStartReadUnlocked(A)).isInstanceOf(NullPointerException.class);
       assertThat(mm.mmapLock().getReadLockCount()).isZero();
       VmArea v = mm.mmap(A, PAGE, VM_READ);
@@ -131,7 +132,8 @@ class ModesAndVariantsTest {
   @DisplayName("NO_MM_RECHECK: vma_start_read accepts an object recycled by another mm (F3)")
   void noMmRecheck() {
     VmAreaCache cache = new VmAreaCache();
-    MmStruct a = MmStruct.builder().cache(cache).variant(ProtocolVariant.NO_MM_RECHECK).build();
+    MmStruct a =
+        MmStruct.builder().cache(cache).protocol(ProtocolVariant.NO_MM_RECHECK.protocol()).build();
     MmStruct b = MmStruct.builder().cache(cache).build();
     try {
       VmArea stale = a.mmap(A, PAGE, VM_READ);
@@ -158,7 +160,7 @@ class ModesAndVariantsTest {
       mm.mmapWriteLock();
       try {
         v.startWrite();
-        v.tryIncrementForRead();
+        v.tryIncrementForRead(VmArea.VM_REFCNT_LIMIT);
         v.markDetached();
         assertThat(v.refcnt()).as("returned with the transient reader's reference").isEqualTo(1);
         v.refcountPut(mm);
@@ -232,18 +234,21 @@ class ModesAndVariantsTest {
   }
 
   @Test
-  @DisplayName("vmalock.variant names a ProtocolVariant for mms built without one")
+  @DisplayName(
+      "vmalock.variant is read by ProtocolVariant.fromSystemProperty only, not by MmStruct")
   void systemProperty() {
     String old = System.getProperty("vmalock.variant");
     try {
       System.setProperty("vmalock.variant", "NO_RANGE_RECHECK");
+      assertThat(ProtocolVariant.fromSystemProperty()).isEqualTo(ProtocolVariant.NO_RANGE_RECHECK);
       MmStruct mm = new MmStruct();
-      assertThat(mm.variant()).isEqualTo(ProtocolVariant.NO_RANGE_RECHECK);
+      assertThat(mm.protocol()).isSameAs(VmaLockProtocol.faithful());
       mm.close();
       System.setProperty("vmalock.variant", "SYNC_NO_WAIT"); // an RcuVariant: not ours
       assertThat(ProtocolVariant.fromSystemProperty()).isEqualTo(ProtocolVariant.FAITHFUL);
-      assertThat(MmStruct.builder().variant(ProtocolVariant.FAITHFUL).build().variant())
-          .isEqualTo(ProtocolVariant.FAITHFUL);
+      assertThat(
+              MmStruct.builder().protocol(ProtocolVariant.FAITHFUL.protocol()).build().protocol())
+          .isSameAs(VmaLockProtocol.faithful());
     } finally {
       if (old == null) {
         System.clearProperty("vmalock.variant");

@@ -4,6 +4,7 @@ import static io.github.vmalock.mm.VmFlags.VM_READ;
 import static io.github.vmalock.mm.VmFlags.VM_WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vmalock.variants.ProtocolVariant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
@@ -42,8 +43,8 @@ class ProtocolVariantKillTest {
   /** The recycled-in-another-mm scenario: the object mm1 had at A now belongs to mm2, also at A. */
   private static VmArea lockRecycledInAnotherMm(ProtocolVariant variant, MmStruct[] mms) {
     VmAreaCache cache = new VmAreaCache();
-    MmStruct mm1 = MmStruct.builder().cache(cache).variant(variant).build();
-    MmStruct mm2 = MmStruct.builder().cache(cache).variant(variant).build();
+    MmStruct mm1 = MmStruct.builder().cache(cache).protocol(variant.protocol()).build();
+    MmStruct mm2 = MmStruct.builder().cache(cache).protocol(variant.protocol()).build();
     mms[0] = mm1;
     mms[1] = mm2;
     VmArea old = mm1.mmap(A, PAGE, RW);
@@ -71,7 +72,7 @@ class ProtocolVariantKillTest {
 
   /** The recycled-at-another-range scenario: the object mm had at A now covers B, same mm. */
   private static VmArea lockRecycledAtAnotherRange(ProtocolVariant variant) {
-    MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).variant(variant).build();
+    MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).protocol(variant.protocol()).build();
     VmArea old = mm.mmap(A, PAGE, RW);
     mm.munmap(A, PAGE);
     VmArea reused = mm.mmap(B, PAGE, RW);
@@ -96,7 +97,7 @@ class ProtocolVariantKillTest {
 
   /** A reader tries the VMA while a writer holds it write-locked. */
   private static VmArea lockWhileWriteLocked(ProtocolVariant variant) {
-    MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).variant(variant).build();
+    MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).protocol(variant.protocol()).build();
     mm.mmap(A, PAGE, RW);
     mm.mmapWriteLock();
     try {
@@ -126,7 +127,7 @@ class ProtocolVariantKillTest {
    * helper once the detaching thread waits, in the faithful protocol).
    */
   private static int detachWithTransientReader(ProtocolVariant variant) throws Exception {
-    MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).variant(variant).build();
+    MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).protocol(variant.protocol()).build();
     VmArea v = mm.mmap(A, PAGE, RW);
     AtomicReference<Throwable> helperFailure = new AtomicReference<>();
     Thread helper = null;
@@ -134,7 +135,9 @@ class ProtocolVariantKillTest {
     mm.mmapWriteLock();
     try {
       v.startWrite();
-      assertThat(v.tryIncrementForRead()).as("the transient reader's increment").isEqualTo(1);
+      assertThat(v.tryIncrementForRead(VmArea.VM_REFCNT_LIMIT))
+          .as("the transient reader's increment")
+          .isEqualTo(1);
       Thread detacher = Thread.currentThread();
       helper =
           new Thread(

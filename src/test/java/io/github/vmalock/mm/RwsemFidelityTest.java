@@ -28,7 +28,6 @@ class RwsemFidelityTest {
 
   @AfterEach
   void tearDown() {
-    VmArea.setRefcntLimitForTest(VmArea.VM_REFCNT_LIMIT);
     if (mm != null) {
       TestSupport.closeIfQuiescent(mm);
     }
@@ -264,9 +263,8 @@ class RwsemFidelityTest {
   @Test
   @DisplayName("lock_next_vma's mmap_lock fallback fails with EAGAIN at VM_REFCNT_LIMIT")
   void lockNextVmaOverflowIsEagain() {
-    mm = new MmStruct();
+    mm = MmStruct.builder().refcntLimit(2).build();
     VmArea v = mm.mmap(A, PAGE, VM_READ);
-    VmArea.setRefcntLimitForTest(2);
     VmArea r = mm.lockVmaUnderRcu(A);
     assertThat(r).isSameAs(v);
     try {

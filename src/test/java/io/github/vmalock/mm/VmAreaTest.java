@@ -18,7 +18,6 @@ class VmAreaTest {
 
   @AfterEach
   void tearDown() {
-    VmArea.setRefcntLimitForTest(VmArea.VM_REFCNT_LIMIT);
     TestSupport.closeIfQuiescent(mm);
   }
 
@@ -160,7 +159,7 @@ class VmAreaTest {
     try {
       v.startWrite();
       // A transient reader: incremented before it noticed the write lock.
-      assertThat(v.tryIncrementForRead()).isEqualTo(1);
+      assertThat(v.tryIncrementForRead(VmArea.VM_REFCNT_LIMIT)).isEqualTo(1);
       Thread main = Thread.currentThread();
       TestSupport.Worker reader =
           new TestSupport.Worker(
@@ -183,8 +182,8 @@ class VmAreaTest {
   @Test
   @DisplayName("reader overflow at the (lowered) VM_REFCNT_LIMIT: every entry point's contract")
   void overflowPaths() {
+    MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).refcntLimit(3).build();
     VmArea v = mm.mmap(A, PAGE, VM_READ);
-    VmArea.setRefcntLimitForTest(3);
     VmArea r1 = mm.lockVmaUnderRcu(A);
     VmArea r2 = mm.lockVmaUnderRcu(A);
     assertThat(r1).isSameAs(v);
@@ -211,14 +210,15 @@ class VmAreaTest {
     r1.endRead();
     r2.endRead();
     assertThat(v.refcnt()).isEqualTo(1);
+    TestSupport.closeIfQuiescent(mm);
   }
 
   @Test
-  @DisplayName("setRefcntLimitForTest refuses nonsense")
+  @DisplayName("Builder.refcntLimit refuses nonsense")
   void limitHookChecks() {
-    assertThatThrownBy(() -> VmArea.setRefcntLimitForTest(1))
+    assertThatThrownBy(() -> MmStruct.builder().refcntLimit(1))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> VmArea.setRefcntLimitForTest(Integer.MAX_VALUE))
+    assertThatThrownBy(() -> MmStruct.builder().refcntLimit(Integer.MAX_VALUE))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

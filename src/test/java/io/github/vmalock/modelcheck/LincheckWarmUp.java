@@ -1,11 +1,11 @@
 package io.github.vmalock.modelcheck;
 
 import io.github.vmalock.mm.MmStruct;
-import io.github.vmalock.mm.ProtocolVariant;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmAreaCache;
 import io.github.vmalock.mm.VmFlags;
 import io.github.vmalock.rcu.Rcu;
+import io.github.vmalock.variants.ProtocolVariant;
 import java.util.List;
 import org.jetbrains.lincheck.Lincheck;
 

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.ModelCheckHooks;
-import io.github.vmalock.mm.ProtocolVariant;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmAreaCache;
 import io.github.vmalock.mm.VmFlags;
 import io.github.vmalock.rcu.Rcu;
+import io.github.vmalock.variants.ProtocolVariant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -81,7 +81,7 @@ class ProtocolVariantModelCheckTest {
   }
 
   static MmStruct mm(ProtocolVariant v, Rcu rcu, VmAreaCache cache) {
-    return MmStruct.builder().rcu(rcu).cache(cache).variant(v).build();
+    return MmStruct.builder().rcu(rcu).cache(cache).protocol(v.protocol()).build();
   }
 
   /** Runs the two threads of a fresh world and throws if an invariant broke. */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.vmalock.rcu.Rcu;
-import io.github.vmalock.rcu.RcuVariant;
+import io.github.vmalock.variants.RcuVariant;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jetbrains.lincheck.Lincheck;
 import org.junit.jupiter.api.DisplayName;
@@ -34,7 +34,7 @@ class RcuVariantModelCheckTest {
 
   /** One run of the litmus test on a fresh domain without a reclaimer thread. */
   static void syncFreeOnce(RcuVariant variant) {
-    Rcu rcu = Rcu.builder().variant(variant).reclaimerThread(false).build();
+    Rcu rcu = Rcu.builder().protocol(variant.protocol()).reclaimerThread(false).build();
     AtomicReference<int[]> published = new AtomicReference<>(new int[] {1});
     int[] seen = new int[2];
     Thread reader =

@@ -3,6 +3,7 @@ package io.github.vmalock.rcu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.github.vmalock.variants.RcuVariant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -216,14 +217,14 @@ class RcuEdgeTest {
   void variantReaderMisuse() {
     for (RcuVariant v :
         new RcuVariant[] {RcuVariant.RELEASE_PUBLICATION, RcuVariant.NESTED_UNLOCK_EARLY}) {
-      try (Rcu rcu = Rcu.builder().variant(v).reclaimerThread(false).build()) {
+      try (Rcu rcu = Rcu.builder().protocol(v.protocol()).reclaimerThread(false).build()) {
         assertThat(catchThrowable(rcu::readUnlock))
             .isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("without a matching readLock");
         rcu.readLock();
         assertThat(rcu.isReadLocked()).isTrue();
         rcu.readUnlock();
-        assertThat(rcu.variant()).isEqualTo(v);
+        assertThat(rcu.protocol()).isSameAs(v.protocol());
       }
     }
   }

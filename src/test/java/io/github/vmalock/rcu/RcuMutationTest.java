@@ -2,6 +2,7 @@ package io.github.vmalock.rcu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vmalock.variants.RcuVariant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,7 +16,10 @@ import org.junit.jupiter.api.Test;
 class RcuMutationTest {
 
   private static Rcu faithful(boolean reclaimerThread) {
-    return Rcu.builder().variant(RcuVariant.FAITHFUL).reclaimerThread(reclaimerThread).build();
+    return Rcu.builder()
+        .protocol(RcuVariant.FAITHFUL.protocol())
+        .reclaimerThread(reclaimerThread)
+        .build();
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.github.vmalock.variants.RcuVariant;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -78,7 +79,7 @@ class RcuReportingTest {
   }
 
   private static Rcu.Builder faithful() {
-    return Rcu.builder().variant(RcuVariant.FAITHFUL).reclaimerThread(false);
+    return Rcu.builder().protocol(RcuVariant.FAITHFUL.protocol()).reclaimerThread(false);
   }
 
   /** Starts a thread that enters a section of {@code rcu} and terminates without leaving it. */
@@ -230,7 +231,7 @@ class RcuReportingTest {
     String open = rcu.toString();
     assertThat(open)
         .startsWith("Rcu[id=")
-        .contains("variant=FAITHFUL")
+        .doesNotContain("protocol=")
         .contains("completed=")
         .doesNotContain("closed");
     rcu.close();
@@ -301,7 +302,7 @@ class RcuReportingTest {
   @DisplayName("nesting beyond Integer.MAX_VALUE throws IllegalStateException and keeps the depth")
   void nestingOverflow() {
     for (RcuVariant v : List.of(RcuVariant.FAITHFUL, RcuVariant.RELEASE_PUBLICATION)) {
-      try (Rcu rcu = Rcu.builder().variant(v).reclaimerThread(false).build()) {
+      try (Rcu rcu = Rcu.builder().protocol(v.protocol()).reclaimerThread(false).build()) {
         Rcu.Reader r = rcu.reader();
         r.lock();
         r.nest = Integer.MAX_VALUE; // stands in for 2^31 - 1 nested lock() calls

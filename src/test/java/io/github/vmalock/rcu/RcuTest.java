@@ -3,6 +3,7 @@ package io.github.vmalock.rcu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.vmalock.variants.RcuVariant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,7 +21,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RcuTest {
 
   private static Rcu faithful(boolean reclaimerThread) {
-    return Rcu.builder().variant(RcuVariant.FAITHFUL).reclaimerThread(reclaimerThread).build();
+    return Rcu.builder()
+        .protocol(RcuVariant.FAITHFUL.protocol())
+        .reclaimerThread(reclaimerThread)
+        .build();
   }
 
   @Test
@@ -213,7 +217,7 @@ class RcuTest {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     try (Rcu rcu =
         Rcu.builder()
-            .variant(RcuVariant.FAITHFUL)
+            .protocol(RcuVariant.FAITHFUL.protocol())
             .reclaimerThread(reclaimerThread)
             .callbackErrorHandler(errors::add)
             .build()) {
@@ -270,7 +274,7 @@ class RcuTest {
     CountDownLatch reported = new CountDownLatch(1);
     try (Rcu rcu =
         Rcu.builder()
-            .variant(RcuVariant.FAITHFUL)
+            .protocol(RcuVariant.FAITHFUL.protocol())
             .reclaimerThread(false)
             .stallTimeout(Duration.ofMillis(1))
             .stallListener(
@@ -312,7 +316,7 @@ class RcuTest {
     List<Boolean> died = new CopyOnWriteArrayList<>();
     try (Rcu rcu =
         Rcu.builder()
-            .variant(RcuVariant.FAITHFUL)
+            .protocol(RcuVariant.FAITHFUL.protocol())
             .reclaimerThread(false)
             .stallListener((t, waited, d) -> died.add(d))
             .build()) {
@@ -350,7 +354,7 @@ class RcuTest {
         .hasMessageContaining("PT0S");
     assertThatThrownBy(() -> Rcu.builder().stallTimeout(null))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Rcu.builder().variant(null))
+    assertThatThrownBy(() -> Rcu.builder().protocol(null))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Rcu.builder().stallListener(null))
         .isInstanceOf(IllegalArgumentException.class);
@@ -362,18 +366,19 @@ class RcuTest {
   }
 
   @Test
-  @DisplayName("vmalock.variant selects an RcuVariant only when it names one")
+  @DisplayName("vmalock.variant is read by RcuVariant.fromSystemProperty only, not by Rcu")
   void variantProperty() {
     String old = System.getProperty(RcuVariant.PROPERTY);
     try {
       System.setProperty(RcuVariant.PROPERTY, "SYNC_NO_WAIT");
-      assertThat(new Rcu().variant()).isEqualTo(RcuVariant.SYNC_NO_WAIT);
-      assertThat(Rcu.builder().variant(RcuVariant.FAITHFUL).build().variant())
-          .isEqualTo(RcuVariant.FAITHFUL);
+      assertThat(RcuVariant.fromSystemProperty()).isEqualTo(RcuVariant.SYNC_NO_WAIT);
+      assertThat(new Rcu().protocol()).isSameAs(RcuProtocol.faithful());
+      assertThat(Rcu.builder().protocol(RcuVariant.SYNC_NO_WAIT.protocol()).build().protocol())
+          .isSameAs(RcuVariant.SYNC_NO_WAIT.protocol());
       System.setProperty(RcuVariant.PROPERTY, "WRITER_NO_WAIT"); // an mm variant
-      assertThat(new Rcu().variant()).isEqualTo(RcuVariant.FAITHFUL);
+      assertThat(RcuVariant.fromSystemProperty()).isEqualTo(RcuVariant.FAITHFUL);
       System.clearProperty(RcuVariant.PROPERTY);
-      assertThat(new Rcu().variant()).isEqualTo(RcuVariant.FAITHFUL);
+      assertThat(RcuVariant.fromSystemProperty()).isEqualTo(RcuVariant.FAITHFUL);
     } finally {
       if (old == null) {
         System.clearProperty(RcuVariant.PROPERTY);

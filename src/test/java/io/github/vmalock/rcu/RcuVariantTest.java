@@ -2,6 +2,7 @@ package io.github.vmalock.rcu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vmalock.variants.RcuVariant;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class RcuVariantTest {
 
   private static Rcu domain(RcuVariant v) {
-    return Rcu.builder().variant(v).reclaimerThread(false).build();
+    return Rcu.builder().protocol(v.protocol()).reclaimerThread(false).build();
   }
 
   @Test

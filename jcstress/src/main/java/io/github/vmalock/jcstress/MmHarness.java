@@ -4,6 +4,8 @@ import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmAreaCache;
 import io.github.vmalock.mm.VmFlags;
+import io.github.vmalock.mm.VmaLockProtocol;
+import io.github.vmalock.variants.ProtocolVariant;
 import java.util.function.IntSupplier;
 
 /**
@@ -140,9 +142,29 @@ final class MmHarness {
     return newMm(new VmAreaCache());
   }
 
-  /** A fresh mm on {@code cache}; the variant comes from {@code vmalock.variant}. */
+  /** A fresh mm on {@code cache} running {@link #PROTOCOL}. */
   static MmStruct newMm(VmAreaCache cache) {
-    return MmStruct.builder().cache(cache).build();
+    return MmStruct.builder().cache(cache).protocol(PROTOCOL).build();
+  }
+
+  /**
+   * The protocol the harnesses run: a user's class named by the system property {@code
+   * vmalock.protocol} (a public {@link VmaLockProtocol} with a public no-argument constructor, on
+   * the harness class path), else the {@link ProtocolVariant} named by {@code vmalock.variant},
+   * else the faithful one. The library reads neither property.
+   */
+  static final VmaLockProtocol PROTOCOL = protocolFromSystemProperties();
+
+  private static VmaLockProtocol protocolFromSystemProperties() {
+    String name = System.getProperty("vmalock.protocol");
+    if (name == null || name.isEmpty()) {
+      return ProtocolVariant.fromSystemProperty().protocol();
+    }
+    try {
+      return Class.forName(name).asSubclass(VmaLockProtocol.class).getConstructor().newInstance();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalArgumentException("vmalock.protocol=" + name + ": " + e, e);
+    }
   }
 
   /**

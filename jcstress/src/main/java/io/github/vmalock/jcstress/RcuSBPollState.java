@@ -4,6 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.github.vmalock.rcu.Rcu;
+import io.github.vmalock.variants.RcuVariant;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.openjdk.jcstress.annotations.Actor;
@@ -68,7 +69,11 @@ import org.openjdk.jcstress.infra.results.III_Result;
     desc = "Anything else, in particular (1, 1, 1): grace period over under a reader holding x")
 @State
 public class RcuSBPollState {
-  private static final Rcu RCU = Rcu.builder().reclaimerThread(false).build();
+  private static final Rcu RCU =
+      Rcu.builder()
+          .protocol(RcuVariant.fromSystemProperty().protocol())
+          .reclaimerThread(false)
+          .build();
 
   /** An element; only its identity matters here. */
   static final class Cell {}

@@ -4,6 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.github.vmalock.rcu.Rcu;
+import io.github.vmalock.variants.RcuVariant;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.openjdk.jcstress.annotations.Actor;
@@ -44,7 +45,11 @@ import org.openjdk.jcstress.infra.results.II_Result;
     desc = "Anything else, in particular (1, 0): the reader saw x freed under it")
 @State
 public class RcuSyncFree {
-  private static final Rcu RCU = Rcu.builder().reclaimerThread(false).build();
+  private static final Rcu RCU =
+      Rcu.builder()
+          .protocol(RcuVariant.fromSystemProperty().protocol())
+          .reclaimerThread(false)
+          .build();
 
   /** An element: one int field, read and written with READ_ONCE / WRITE_ONCE twins. */
   static final class Cell {

@@ -4,6 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.github.vmalock.rcu.Rcu;
+import io.github.vmalock.variants.RcuVariant;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -43,7 +44,11 @@ import org.openjdk.jcstress.infra.results.II_Result;
     desc = "Anything else, in particular (1, 0): a section spanning the grace period")
 @State
 public class RcuSyncReadNested extends RcuSyncReadCells {
-  private static final Rcu RCU = Rcu.builder().reclaimerThread(false).build();
+  private static final Rcu RCU =
+      Rcu.builder()
+          .protocol(RcuVariant.fromSystemProperty().protocol())
+          .reclaimerThread(false)
+          .build();
 
   @Actor
   public void p0() {

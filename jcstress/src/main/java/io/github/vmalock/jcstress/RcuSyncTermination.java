@@ -4,6 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.github.vmalock.rcu.Rcu;
+import io.github.vmalock.variants.RcuVariant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.locks.LockSupport;
@@ -38,7 +39,11 @@ import org.openjdk.jcstress.annotations.State;
 @Outcome(expect = FORBIDDEN, desc = "STALE or anything else: synchronize() missed the exit")
 @State
 public class RcuSyncTermination {
-  private static final Rcu RCU = Rcu.builder().reclaimerThread(false).build();
+  private static final Rcu RCU =
+      Rcu.builder()
+          .protocol(RcuVariant.fromSystemProperty().protocol())
+          .reclaimerThread(false)
+          .build();
 
   /** Hands each state to the reader thread. */
   private static final SynchronousQueue<RcuSyncTermination> REQUESTS = new SynchronousQueue<>();

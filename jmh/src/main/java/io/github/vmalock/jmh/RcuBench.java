@@ -1,7 +1,7 @@
 package io.github.vmalock.jmh;
 
 import io.github.vmalock.rcu.Rcu;
-import io.github.vmalock.rcu.RcuVariant;
+import io.github.vmalock.variants.RcuVariant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -57,7 +57,7 @@ public class RcuBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      rcu = Rcu.builder().variant(RcuVariant.FAITHFUL).reclaimerThread(false).build();
+      rcu = Rcu.builder().protocol(RcuVariant.FAITHFUL.protocol()).reclaimerThread(false).build();
     }
 
     @TearDown(Level.Trial)

@@ -1,7 +1,6 @@
 package io.github.vmalock.sim.cli;
 
 import io.github.vmalock.mm.LockMode;
-import io.github.vmalock.mm.ProtocolVariant;
 import io.github.vmalock.sim.CallerKind;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.Scenario;
@@ -9,6 +8,7 @@ import io.github.vmalock.sim.SeriesShape;
 import io.github.vmalock.sim.Simulator;
 import io.github.vmalock.sim.Workload;
 import io.github.vmalock.sim.World;
+import io.github.vmalock.variants.ProtocolVariant;
 import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
