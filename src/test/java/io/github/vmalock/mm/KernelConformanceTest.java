@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
  * The address space held against the running Linux kernel (docs/conformance.md): a seeded random
  * sequence of {@code mmap} (fixed, hint, {@code MAP_FIXED_NOREPLACE}), {@code munmap} and {@code
  * mprotect} calls inside a private window, with holes, partial VMAs, zero and unaligned lengths and
- * unaligned addresses, is executed by {@code src/test/resources/conformance/ops.c} (compiled here
- * with {@code cc}) and replayed on {@link MmStruct}; after every step the result (errno) and the
- * window's VMAs (range and permissions from {@code /proc/self/maps}) must agree. On a mismatch the
- * sequence is shrunk to the shortest failing one this test can cut, which is printed.
+ * unaligned addresses, is executed by {@code src/test/resources/conformance/maps-ops.c} (compiled
+ * here with {@code cc}) and replayed on {@link MmStruct}; after every step the result (errno) and
+ * the window's VMAs (range and permissions from {@code /proc/self/maps}) must agree. On a mismatch
+ * the sequence is shrunk to the shortest failing one this test can cut, which is printed.
  *
  * <p>About 10,000 steps by default; {@code -Dvmalock.conformance.steps=100000} for the long mode,
  * {@code -Dvmalock.conformance.seed=N} to replay another seed. Skipped, with the reason, when not
@@ -76,12 +76,12 @@ class KernelConformanceTest {
         "kernel conformance skipped: not on Linux (os.name=" + os + ")");
     Path dir = Path.of("target", "conformance");
     Files.createDirectories(dir);
-    Path src = dir.resolve("ops.c");
-    try (var in = KernelConformanceTest.class.getResourceAsStream("/conformance/ops.c")) {
-      assertThat(in).as("conformance/ops.c on the test class path").isNotNull();
+    Path src = dir.resolve("maps-ops.c");
+    try (var in = KernelConformanceTest.class.getResourceAsStream("/conformance/maps-ops.c")) {
+      assertThat(in).as("conformance/maps-ops.c on the test class path").isNotNull();
       Files.write(src, in.readAllBytes());
     }
-    Path out = dir.resolve("ops");
+    Path out = dir.resolve("maps-ops");
     Process cc;
     try {
       cc =
@@ -94,7 +94,7 @@ class KernelConformanceTest {
     }
     String log = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(cc.waitFor(60, TimeUnit.SECONDS)).as("cc finished").isTrue();
-    assertThat(cc.exitValue()).as("cc ops.c:\n%s", log).isZero();
+    assertThat(cc.exitValue()).as("cc maps-ops.c:\n%s", log).isZero();
     binary = out;
   }
 
@@ -181,8 +181,8 @@ class KernelConformanceTest {
 
   /**
    * One step on the model. Lengths are rounded up to pages here, as the kernel rounds them (the
-   * model refuses unaligned lengths: allowlist entry 1); a hint is rounded up as {@code do_mmap}
-   * rounds it.
+   * model refuses unaligned lengths: allowlist entry 1); a hint is rounded down to its page as
+   * {@code round_hint_to_min} rounds it.
    */
   private static String apply(MmStruct mm, Op op) {
     long len = roundUp(op.len());
@@ -204,7 +204,7 @@ class KernelConformanceTest {
         if (op.len() == 0) {
           return "EEINVAL";
         }
-        long hint = roundUp(op.addr());
+        long hint = op.addr() & -PAGE; // round_hint_to_min()
         if (hint >= MmStruct.MMAP_MIN_ADDR
             && hint + len <= mm.taskSize()
             && !intersects(mm, hint, len)) {
