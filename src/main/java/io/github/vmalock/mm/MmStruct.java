@@ -195,6 +195,10 @@ public final class MmStruct implements AutoCloseable {
   final boolean debug;
   final LockTracker tracker;
   private final int maxMapCount;
+
+  /** {@link Builder#accountCommit(boolean)}. */
+  final boolean accountCommit;
+
   private final long taskSize;
   private final String name;
 
@@ -236,6 +240,7 @@ public final class MmStruct implements AutoCloseable {
     this.variant = b.variant != null ? b.variant : ProtocolVariant.fromSystemProperty();
     this.debug = b.debug != null ? b.debug : Boolean.getBoolean("vmalock.debug");
     this.maxMapCount = b.maxMapCount;
+    this.accountCommit = b.accountCommit;
     this.taskSize = b.taskSize;
     this.writerWork = b.writerWork;
     this.rwsemWaitTimeoutNanos = b.rwsemWaitTimeoutNanos;
@@ -261,6 +266,7 @@ public final class MmStruct implements AutoCloseable {
     private ProtocolVariant variant;
     private Boolean debug;
     private int maxMapCount = DEFAULT_MAX_MAP_COUNT;
+    private boolean accountCommit;
     private long taskSize = DEFAULT_TASK_SIZE;
     private WriterWork writerWork = WriterWork.NONE;
     private long rwsemWaitTimeoutNanos = RWSEM_WAIT_TIMEOUT.toNanos();
@@ -405,6 +411,20 @@ public final class MmStruct implements AutoCloseable {
             "taskSize must be a positive multiple of 4096: 0x" + Long.toHexString(taskSize));
       }
       this.taskSize = taskSize;
+      return this;
+    }
+
+    /**
+     * Whether {@code mprotect} keeps {@code VM_ACCOUNT} as {@code mprotect_fixup} does: set when a
+     * private VMA without {@code VM_ACCOUNT|VM_WRITE|VM_SHARED|VM_NORESERVE} becomes writable,
+     * dropped when write permission is removed (the model has no {@code anon_vma}, so every VMA is
+     * untouched). Default false: {@code mprotect} changes the access bits only.
+     *
+     * @param accountCommit true for the kernel's rule
+     * @return this builder
+     */
+    public Builder accountCommit(boolean accountCommit) {
+      this.accountCommit = accountCommit;
       return this;
     }
 

@@ -36,11 +36,10 @@ import java.util.List;
  * {@code mm_lock_seq} (see {@link MmStruct} and {@link VmaOps}). The lookups ({@code find_vma},
  * {@code find_vma_prev}) are plain tree walks, exact because the caller holds the mmap lock.
  *
- * <p><b>Known weak points.</b> {@code mprotect} over a hole changes the mapped part before the
- * hole and then fails with ENOMEM, as the kernel's walk does; it plans its {@code
- * map_count} by simulating the merges before changing anything. Stack expansion checks the guard
- * gap and {@code mmap_min_addr}, not rlimits. Unaligned lengths are refused where the kernel rounds
- * them up.
+ * <p><b>Known weak points.</b> {@code mprotect} over a hole changes the mapped part before the hole
+ * and then fails with ENOMEM, as the kernel's walk does; it plans its {@code map_count} by
+ * simulating the merges before changing anything. Stack expansion checks the guard gap and {@code
+ * mmap_min_addr}, not rlimits. Unaligned lengths are refused where the kernel rounds them up.
  */
 final class MmapOps {
   private MmapOps() {}
@@ -542,7 +541,7 @@ final class MmapOps {
     long changed = 0;
     for (; ; ) {
       long tmp = Math.min(vma.vmEnd, end);
-      long newFlags = (vma.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+      long newFlags = mprotectFlags(mm, vma.vmFlags, prot);
       if (newFlags != vma.vmFlags) {
         vma = VmaOps.modifyFlags(mm, prev, vma, nstart, tmp, newFlags);
         changed += (tmp - nstart) >>> VmArea.PAGE_SHIFT;
@@ -560,6 +559,27 @@ final class MmapOps {
       // mprotect_fixup()'s change_protection() over the pages whose protection changed.
       mm.writerWork.underWriteLock(WriterWork.Op.MPROTECT, changed);
     }
+  }
+
+  /**
+   * A VMA's flags after {@code mprotect(prot)}: the access bits replaced and, with {@link
+   * MmStruct.Builder#accountCommit(boolean)}, {@code mprotect_fixup}'s {@code VM_ACCOUNT} rule.
+   */
+  private static long mprotectFlags(MmStruct mm, long old, long prot) {
+    long flags = (old & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+    if (!mm.accountCommit) {
+      return flags;
+    }
+    long noCharge =
+        VmFlags.VM_ACCOUNT | VmFlags.VM_WRITE | VmFlags.VM_SHARED | VmFlags.VM_NORESERVE;
+    if ((prot & VmFlags.VM_WRITE) != 0) {
+      if ((old & noCharge) == 0) {
+        flags |= VmFlags.VM_ACCOUNT;
+      }
+    } else if ((old & VmFlags.VM_ACCOUNT) != 0) {
+      flags &= ~VmFlags.VM_ACCOUNT; // vma_is_anonymous() && !vma->anon_vma: always, here
+    }
+    return flags;
   }
 
   private static MmErrnoException holeEnomem(long start, long end, long hole) {
@@ -590,7 +610,7 @@ final class MmapOps {
       windowVmas++;
     }
     for (VmArea v : range) {
-      long nf = (v.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+      long nf = mprotectFlags(mm, v.vmFlags, prot);
       if (nf == v.vmFlags) {
         segs.add(new long[] {v.vmStart, v.vmEnd, v.vmFlags, v.vmPgoff, 0});
         continue;
