@@ -1,9 +1,12 @@
 package io.github.vmalock.mm;
 
+import java.util.Optional;
+
 /**
  * The kernel error numbers the model's operations fail with, as {@code include/uapi/asm-generic/
- * errno-base.h} and {@code errno.h} name them. Carried by {@link MmErrnoException}, so that a
- * caller can branch on the errno the kernel would return instead of parsing a message.
+ * errno-base.h} and {@code errno.h} name them. Carried by {@link MmErrnoException} (a wrong state
+ * or no room) and {@link MmErrnoArgumentException} (bad arguments), so that a caller can branch on
+ * the errno the kernel would return instead of parsing a message: {@link #of(Throwable)}.
  */
 public enum Errno {
   /** Invalid argument (an unaligned address, a bad flag). */
@@ -34,5 +37,22 @@ public enum Errno {
    */
   public int number() {
     return number;
+  }
+
+  /**
+   * The errno a failed model call carries: that of an {@link MmErrnoException} or an {@link
+   * MmErrnoArgumentException}, whichever {@code t} is.
+   *
+   * @param t a throwable from a model call, or null
+   * @return the errno, or empty if {@code t} carries none (a closed mm, a lock misuse)
+   */
+  public static Optional<Errno> of(Throwable t) {
+    if (t instanceof MmErrnoException e) {
+      return Optional.of(e.errno());
+    }
+    if (t instanceof MmErrnoArgumentException e) {
+      return Optional.of(e.errno());
+    }
+    return Optional.empty();
   }
 }

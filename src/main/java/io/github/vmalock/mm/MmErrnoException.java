@@ -25,7 +25,20 @@ public class MmErrnoException extends IllegalStateException {
     this.errno = errno;
   }
 
-  private static String prefix(Errno errno, String message) {
+  /**
+   * As {@link #MmErrnoException(Errno, String)}, with a cause.
+   *
+   * @param errno the errno the kernel would return
+   * @param message what failed and why
+   * @param cause the model's internal failure behind it
+   * @throws IllegalArgumentException if {@code errno} is null
+   */
+  public MmErrnoException(Errno errno, String message, Throwable cause) {
+    super(prefix(errno, message), cause);
+    this.errno = errno;
+  }
+
+  static String prefix(Errno errno, String message) {
     if (errno == null) {
       throw new IllegalArgumentException("errno must not be null");
     }

@@ -229,6 +229,10 @@ public final class MmStruct implements AutoCloseable {
   final boolean debug;
   final LockTracker tracker;
   private final int maxMapCount;
+
+  /** {@link Builder#accountCommit(boolean)}. */
+  final boolean accountCommit;
+
   private final long taskSize;
   private final String name;
 
@@ -274,6 +278,7 @@ public final class MmStruct implements AutoCloseable {
     this.steps = new VmaLockSteps(this);
     this.debug = b.debug != null ? b.debug : Boolean.getBoolean("vmalock.debug");
     this.maxMapCount = b.maxMapCount;
+    this.accountCommit = b.accountCommit;
     this.taskSize = b.taskSize;
     this.writerWork = b.writerWork;
     this.rwsemWaitTimeoutNanos = b.rwsemWaitTimeoutNanos;
@@ -300,6 +305,7 @@ public final class MmStruct implements AutoCloseable {
     private int refcntLimit = VmArea.VM_REFCNT_LIMIT;
     private Boolean debug;
     private int maxMapCount = DEFAULT_MAX_MAP_COUNT;
+    private boolean accountCommit;
     private long taskSize = DEFAULT_TASK_SIZE;
     private WriterWork writerWork = WriterWork.NONE;
     private long rwsemWaitTimeoutNanos = RWSEM_WAIT_TIMEOUT.toNanos();
@@ -460,6 +466,20 @@ public final class MmStruct implements AutoCloseable {
             "taskSize must be a positive multiple of 4096: 0x" + Long.toHexString(taskSize));
       }
       this.taskSize = taskSize;
+      return this;
+    }
+
+    /**
+     * Whether {@code mprotect} keeps {@code VM_ACCOUNT} as {@code mprotect_fixup} does: set when a
+     * private VMA without {@code VM_ACCOUNT|VM_WRITE|VM_SHARED|VM_NORESERVE} becomes writable,
+     * dropped when write permission is removed (the model has no {@code anon_vma}, so every VMA is
+     * untouched). Default false: {@code mprotect} changes the access bits only.
+     *
+     * @param accountCommit true for the kernel's rule
+     * @return this builder
+     */
+    public Builder accountCommit(boolean accountCommit) {
+      this.accountCommit = accountCommit;
       return this;
     }
 
@@ -1411,6 +1431,48 @@ public final class MmStruct implements AutoCloseable {
   }
 
   /**
+   * The {@code mmap} system call for private anonymous memory ({@code do_mmap}): {@link
+   * Mman#MAP_FIXED} maps exactly at {@code addr}, replacing what is there; {@link
+   * Mman#MAP_FIXED_NOREPLACE} fails with EEXIST if any mapping overlaps; otherwise a non-zero
+   * {@code addr} is a hint (rounded down to a page, raised to {@link #MMAP_MIN_ADDR}), used when
+   * the range is free as {@code arch_get_unmapped_area_topdown} checks it, and else the range is
+   * found top-down in {@code [MMAP_MIN_ADDR, taskSize())} (the model's search window: the kernel's
+   * starts at {@code mmap_base}, below the stack). The length is rounded up to a page. A private
+   * writable mapping gets {@code VM_ACCOUNT} unless {@link Mman#MAP_NORESERVE} (which sets {@code
+   * VM_NORESERVE}); {@link Mman#MAP_GROWSDOWN} sets {@code VM_GROWSDOWN}.
+   *
+   * <p>Context and locking: as {@link #mmap(long, long, long)}.
+   *
+   * @param addr the address (fixed) or hint, 0 for none
+   * @param len the length in bytes, rounded up to a page
+   * @param prot {@link Mman} {@code PROT_*} bits
+   * @param flags {@code MAP_PRIVATE | MAP_ANONYMOUS}, optionally with {@code MAP_FIXED}, {@code
+   *     MAP_FIXED_NOREPLACE}, {@code MAP_GROWSDOWN}, {@code MAP_NORESERVE}
+   * @return the start of the new mapping
+   * @throws MmErrnoArgumentException EINVAL for a zero length, an unaligned fixed address, unknown
+   *     prot bits or unsupported flags; ENOMEM for a length or fixed range past {@link
+   *     #taskSize()}; EPERM for a fixed address below {@link #MMAP_MIN_ADDR}
+   * @throws MmErrnoException EEXIST for {@code MAP_FIXED_NOREPLACE} over a mapping; ENOMEM if no
+   *     range is free or the map count would exceed {@link #maxMapCount()}
+   * @throws IllegalStateException if closed, or the calling thread holds the mmap lock
+   */
+  public long mmap(long addr, long len, int prot, int flags) {
+    return MmapOps.mmapSyscall(this, addr, len, prot, flags);
+  }
+
+  /**
+   * The VMA list as values, in address order, read under the mmap read lock (or under the mmap lock
+   * the calling thread already holds).
+   *
+   * <p>Context: may block.
+   *
+   * @return an immutable list, empty for an empty mm
+   */
+  public java.util.List<VmaSnapshot> vmas() {
+    return MmapOps.snapshot(this);
+  }
+
+  /**
    * {@code munmap}: removes every mapping in {@code [addr, addr + length)}, splitting VMAs that lie
    * partly inside; unmapping a hole is a no-op (it still takes the mmap write lock).
    *
@@ -1685,7 +1747,8 @@ public final class MmStruct implements AutoCloseable {
 
   /**
    * The layout in {@code /proc/pid/maps} style: one line per VMA, {@code start-end perms offset
-   * 00:00 0}, where offset is {@code pgoff << 12} as {@code /proc} prints it.
+   * 00:00 0}, where offset is 0 as {@code /proc/pid/maps} prints it for anonymous memory (every VMA
+   * of the model is anonymous; {@code show_map_vma} prints {@code pgoff << 12} for files only).
    *
    * <p>Context: may block (takes the mmap read lock unless the calling thread already holds the
    * mmap lock).
@@ -1703,7 +1766,7 @@ public final class MmStruct implements AutoCloseable {
         sb.append(
             String.format(
                 "%08x-%08x %s %08x 00:00 0%n",
-                v.vmStart, v.vmEnd, VmFlags.toString(v.vmFlags), v.vmPgoff << VmArea.PAGE_SHIFT));
+                v.vmStart, v.vmEnd, VmFlags.toString(v.vmFlags), 0L));
       }
       return sb.toString();
     } finally {

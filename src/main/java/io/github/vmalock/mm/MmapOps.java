@@ -36,11 +36,10 @@ import java.util.List;
  * {@code mm_lock_seq} (see {@link MmStruct} and {@link VmaOps}). The lookups ({@code find_vma},
  * {@code find_vma_prev}) are plain tree walks, exact because the caller holds the mmap lock.
  *
- * <p><b>Known weak points.</b> {@code mprotect} checks first that the whole range is mapped and
- * changes nothing over a hole (the kernel changes the part before the hole); it plans its {@code
- * map_count} by simulating the merges before changing anything. Stack expansion checks the guard
- * gap and {@code mmap_min_addr}, not rlimits. Unaligned lengths are refused where the kernel rounds
- * them up.
+ * <p><b>Known weak points.</b> {@code mprotect} over a hole changes the mapped part before the hole
+ * and then fails with ENOMEM, as the kernel's walk does; it plans its {@code map_count} by
+ * simulating the merges before changing anything. Stack expansion checks the guard gap and {@code
+ * mmap_min_addr}, not rlimits. Unaligned lengths are refused where the kernel rounds them up.
  */
 final class MmapOps {
   private MmapOps() {}
@@ -55,7 +54,8 @@ final class MmapOps {
     checkRange(mm, "mmap", addr, length);
     if (addr < MmStruct.MMAP_MIN_ADDR) {
       // security_mmap_addr(): MAP_FIXED below mmap_min_addr fails with EPERM.
-      throw new IllegalArgumentException(
+      throw new MmErrnoArgumentException(
+          Errno.EPERM,
           "mmap: addr 0x"
               + Long.toHexString(addr)
               + " is below MMAP_MIN_ADDR 0x"
@@ -82,7 +82,9 @@ final class MmapOps {
     VmFlags.checkDefined(vmFlags);
     long taskSize = mm.taskSize();
     if (length > taskSize - MmStruct.MMAP_MIN_ADDR) {
-      throw new IllegalArgumentException(
+      // get_unmapped_area(): a length larger than the mappable space is -ENOMEM.
+      throw new MmErrnoArgumentException(
+          Errno.ENOMEM,
           "mmap: length 0x"
               + Long.toHexString(length)
               + " exceeds the address space below taskSize 0x"
@@ -98,6 +100,147 @@ final class MmapOps {
       return vma;
     } finally {
       mm.mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * {@code do_mmap} for private anonymous memory as the system call sees it: the body of {@link
+   * MmStruct#mmap(long, long, int, int)}. The order of the checks is the kernel's: zero length
+   * (EINVAL), the hint rounded ({@code round_hint_to_min}), the length rounded up ({@code
+   * PAGE_ALIGN}, ENOMEM on overflow), the range past {@code TASK_SIZE} (ENOMEM), an unaligned fixed
+   * address (EINVAL), {@code mmap_min_addr} (EPERM), then under the write lock {@code
+   * MAP_FIXED_NOREPLACE} over a mapping (EEXIST) and the placement.
+   */
+  static long mmapSyscall(MmStruct mm, long addr, long len, int prot, int flags) {
+    if ((prot & ~Mman.PROT_ALL) != 0) {
+      throw new MmErrnoArgumentException(
+          Errno.EINVAL, "mmap: prot 0x" + Integer.toHexString(prot) + " has unknown bits");
+    }
+    if ((flags & ~Mman.MAP_SUPPORTED) != 0
+        || (flags & Mman.MAP_PRIVATE) == 0
+        || (flags & Mman.MAP_ANONYMOUS) == 0) {
+      throw new MmErrnoArgumentException(
+          Errno.EINVAL,
+          "mmap: flags 0x"
+              + Integer.toHexString(flags)
+              + ": the model maps MAP_PRIVATE | MAP_ANONYMOUS memory only, with MAP_FIXED,"
+              + " MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_NORESERVE");
+    }
+    if (len == 0) {
+      throw new MmErrnoArgumentException(Errno.EINVAL, "mmap: length must be positive: 0");
+    }
+    boolean fixed = (flags & (Mman.MAP_FIXED | Mman.MAP_FIXED_NOREPLACE)) != 0;
+    if (!fixed) {
+      addr &= -MmStruct.PAGE_SIZE; // round_hint_to_min()
+      if (addr != 0 && Long.compareUnsigned(addr, MmStruct.MMAP_MIN_ADDR) < 0) {
+        addr = MmStruct.MMAP_MIN_ADDR;
+      }
+    }
+    long length = (len + MmStruct.PAGE_SIZE - 1) & -MmStruct.PAGE_SIZE;
+    long taskSize = mm.taskSize();
+    if (length == 0 || Long.compareUnsigned(length, taskSize - MmStruct.MMAP_MIN_ADDR) > 0) {
+      throw new MmErrnoArgumentException(
+          Errno.ENOMEM,
+          "mmap: length 0x" + Long.toHexString(len) + " exceeds the address space below taskSize");
+    }
+    if (fixed) {
+      if (Long.compareUnsigned(addr, taskSize - length) > 0) {
+        throw new MmErrnoArgumentException(
+            Errno.ENOMEM, "mmap: range at 0x" + Long.toHexString(addr) + " ends past taskSize");
+      }
+      if ((addr & (MmStruct.PAGE_SIZE - 1)) != 0) {
+        throw new MmErrnoArgumentException(
+            Errno.EINVAL, "mmap: addr 0x" + Long.toHexString(addr) + " is not page aligned");
+      }
+    }
+    long vmFlags = prot;
+    if ((flags & Mman.MAP_GROWSDOWN) != 0) {
+      vmFlags |= VmFlags.VM_GROWSDOWN;
+    }
+    if ((flags & Mman.MAP_NORESERVE) != 0) {
+      vmFlags |= VmFlags.VM_NORESERVE;
+    } else if ((prot & Mman.PROT_WRITE) != 0) {
+      vmFlags |= VmFlags.VM_ACCOUNT; // accountable_mapping(): private, writable, reserved
+    }
+    if (fixed) {
+      if (addr < MmStruct.MMAP_MIN_ADDR) {
+        throw new MmErrnoArgumentException(
+            Errno.EPERM,
+            "mmap: addr 0x"
+                + Long.toHexString(addr)
+                + " is below MMAP_MIN_ADDR (security_mmap_addr)");
+      }
+    }
+    beginAddressSpaceOp(mm, "mmap");
+    mm.mmapWriteLock();
+    try {
+      checkOpen(mm, "mmap");
+      long start;
+      if (fixed) {
+        if ((flags & Mman.MAP_FIXED_NOREPLACE) != 0) {
+          VmArea v = findVma(mm, addr);
+          if (v != null && v.vmStart < addr + length) {
+            throw new MmErrnoException(
+                Errno.EEXIST,
+                "mmap: MAP_FIXED_NOREPLACE [0x"
+                    + Long.toHexString(addr)
+                    + ", 0x"
+                    + Long.toHexString(addr + length)
+                    + ") overlaps "
+                    + v);
+          }
+        }
+        start = addr;
+      } else if (addr != 0 && hintUsable(mm, addr, length)) {
+        start = addr;
+      } else {
+        start = unmappedAreaTopdown(mm, length);
+      }
+      VmaOps.mmapRegion(mm, start, start + length, vmFlags);
+      return start;
+    } finally {
+      mm.mmapWriteUnlock();
+    }
+  }
+
+  /**
+   * The hint test of {@code arch_get_unmapped_area_topdown}: in range, and free of the previous
+   * VMA's end and of the next VMA's {@code vm_start_gap()}. Mmap write lock held.
+   */
+  private static boolean hintUsable(MmStruct mm, long addr, long length) {
+    if (addr < MmStruct.MMAP_MIN_ADDR || addr > mm.taskSize() - length) {
+      return false;
+    }
+    VmArea next = findVma(mm, addr);
+    if (next != null) {
+      long gapStart = next.vmStart;
+      if ((next.vmFlags & VmFlags.VM_GROWSDOWN) != 0) {
+        gapStart = Math.max(0, next.vmStart - MmStruct.STACK_GUARD_GAP);
+      }
+      if (next.vmStart <= addr || addr + length > gapStart) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The VMA list as values, under the mmap read lock unless the caller holds the mmap lock. */
+  static List<VmaSnapshot> snapshot(MmStruct mm) {
+    boolean locked =
+        mm.mmapLock().isWriteLockedByCurrentThread() || mm.mmapLock().getReadHoldCount() > 0;
+    if (!locked) {
+      mm.mmapReadLock();
+    }
+    try {
+      List<VmaSnapshot> out = new ArrayList<>();
+      for (VmArea v : VmaOps.collect(mm, 0, -1L)) {
+        out.add(new VmaSnapshot(v.vmStart, v.vmEnd, v.vmFlags, v.vmPgoff));
+      }
+      return List.copyOf(out);
+    } finally {
+      if (!locked) {
+        mm.mmapReadUnlock();
+      }
     }
   }
 
@@ -120,8 +263,9 @@ final class MmapOps {
         }
         addr = mm.mmMt.emptyAreaRev(MmStruct.MMAP_MIN_ADDR, high, length);
       } catch (IllegalStateException busy) {
-        throw new IllegalStateException(
-            "ENOMEM: mmap found no free range of 0x"
+        throw new MmErrnoException(
+            Errno.ENOMEM,
+            "mmap found no free range of 0x"
                 + Long.toHexString(length)
                 + " bytes below taskSize 0x"
                 + Long.toHexString(mm.taskSize()),
@@ -224,10 +368,14 @@ final class MmapOps {
 
   private static void checkLength(String what, long length) {
     if (length <= 0) {
-      throw new IllegalArgumentException(what + ": length must be positive: " + length);
+      // Zero is -EINVAL in mmap and munmap; a negative length is a huge size_t in the kernel.
+      throw new MmErrnoArgumentException(
+          length == 0 ? Errno.EINVAL : rangeErrno(what),
+          what + ": length must be positive: " + length);
     }
     if ((length & (MmStruct.PAGE_SIZE - 1)) != 0) {
-      throw new IllegalArgumentException(
+      throw new MmErrnoArgumentException(
+          Errno.EINVAL,
           what
               + ": length 0x"
               + Long.toHexString(length)
@@ -235,14 +383,23 @@ final class MmapOps {
     }
   }
 
+  /**
+   * The errno of a range past the address space: {@code __get_unmapped_area} and {@code
+   * do_mprotect_pkey} return -ENOMEM, {@code do_vmi_munmap} -EINVAL.
+   */
+  private static Errno rangeErrno(String what) {
+    return what.equals("munmap") ? Errno.EINVAL : Errno.ENOMEM;
+  }
+
   private static void checkRange(MmStruct mm, String what, long addr, long length) {
     checkLength(what, length);
     if ((addr & (MmStruct.PAGE_SIZE - 1)) != 0) {
-      throw new IllegalArgumentException(
-          what + ": addr 0x" + Long.toHexString(addr) + " is not page aligned");
+      throw new MmErrnoArgumentException(
+          Errno.EINVAL, what + ": addr 0x" + Long.toHexString(addr) + " is not page aligned");
     }
     if (addr < 0 || addr + length < addr) {
-      throw new IllegalArgumentException(
+      throw new MmErrnoArgumentException(
+          rangeErrno(what),
           what
               + ": range 0x"
               + Long.toHexString(addr)
@@ -251,7 +408,8 @@ final class MmapOps {
               + " wraps around");
     }
     if (addr + length > mm.taskSize()) {
-      throw new IllegalArgumentException(
+      throw new MmErrnoArgumentException(
+          rangeErrno(what),
           what
               + ": range [0x"
               + Long.toHexString(addr)
@@ -321,9 +479,18 @@ final class MmapOps {
 
   /** The {@code mprotect} system call: the body of {@link MmStruct#mprotect(long, long, long)}. */
   static void mprotect(MmStruct mm, long addr, long length, long vmFlags) {
+    if (length == 0) {
+      // do_mprotect_pkey(): "if (start & ~PAGE_MASK) return -EINVAL; if (!len) return 0;"
+      if ((addr & (MmStruct.PAGE_SIZE - 1)) != 0) {
+        throw new MmErrnoArgumentException(
+            Errno.EINVAL, "mprotect: addr 0x" + Long.toHexString(addr) + " is not page aligned");
+      }
+      return;
+    }
     checkRange(mm, "mprotect", addr, length);
     if ((vmFlags & ~VmFlags.VM_ACCESS_FLAGS) != 0) {
-      throw new IllegalArgumentException(
+      throw new MmErrnoArgumentException(
+          Errno.EINVAL,
           "mprotect: vmFlags 0x"
               + Long.toHexString(vmFlags)
               + " has bits other than VM_READ|VM_WRITE|VM_EXEC");
@@ -340,18 +507,30 @@ final class MmapOps {
 
   /** {@code do_mprotect_pkey}. Mmap write lock held. */
   private static void doMprotect(MmStruct mm, long start, long end, long prot) {
-    // The ENOMEM hole check comes first: nothing may change if part of the range is unmapped.
-    List<VmArea> range = VmaOps.collect(mm, start, end);
+    // do_mprotect_pkey(): a range that does not start on a VMA fails before changing anything; a
+    // hole further on ends the walk with ENOMEM after the VMAs before it were changed (the loop's
+    // "if (vma->vm_start != tmp) { error = -ENOMEM; break; }").
+    List<VmArea> mapped = VmaOps.collect(mm, start, end);
     long at = start;
-    for (VmArea v : range) {
+    for (VmArea v : mapped) {
       if (v.vmStart > at) {
-        throw holeEnomem(start, end, at);
+        break;
       }
-      at = v.vmEnd;
+      at = Math.min(v.vmEnd, end);
     }
-    if (range.isEmpty() || at < end) {
-      throw holeEnomem(start, end, range.isEmpty() ? start : at);
+    if (at == start) {
+      throw holeEnomem(start, end, start);
     }
+    if (at < end) {
+      doMprotectMapped(mm, start, at, prot);
+      throw holeEnomem(start, end, at);
+    }
+    doMprotectMapped(mm, start, end, prot);
+  }
+
+  /** {@link #doMprotect} over {@code [start, end)}, which is fully mapped. Mmap write lock held. */
+  private static void doMprotectMapped(MmStruct mm, long start, long end, long prot) {
+    List<VmArea> range = VmaOps.collect(mm, start, end);
     int newCount = planMprotectCount(mm, range, start, end, prot);
     VmaOps.checkMapCount(mm, "mprotect", start, end, newCount);
 
@@ -362,7 +541,7 @@ final class MmapOps {
     long changed = 0;
     for (; ; ) {
       long tmp = Math.min(vma.vmEnd, end);
-      long newFlags = (vma.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+      long newFlags = mprotectFlags(mm, vma.vmFlags, prot);
       if (newFlags != vma.vmFlags) {
         vma = VmaOps.modifyFlags(mm, prev, vma, nstart, tmp, newFlags);
         changed += (tmp - nstart) >>> VmArea.PAGE_SHIFT;
@@ -382,9 +561,31 @@ final class MmapOps {
     }
   }
 
-  private static IllegalStateException holeEnomem(long start, long end, long hole) {
-    return new IllegalStateException(
-        "ENOMEM: mprotect [0x"
+  /**
+   * A VMA's flags after {@code mprotect(prot)}: the access bits replaced and, with {@link
+   * MmStruct.Builder#accountCommit(boolean)}, {@code mprotect_fixup}'s {@code VM_ACCOUNT} rule.
+   */
+  private static long mprotectFlags(MmStruct mm, long old, long prot) {
+    long flags = (old & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+    if (!mm.accountCommit) {
+      return flags;
+    }
+    long noCharge =
+        VmFlags.VM_ACCOUNT | VmFlags.VM_WRITE | VmFlags.VM_SHARED | VmFlags.VM_NORESERVE;
+    if ((prot & VmFlags.VM_WRITE) != 0) {
+      if ((old & noCharge) == 0) {
+        flags |= VmFlags.VM_ACCOUNT;
+      }
+    } else if ((old & VmFlags.VM_ACCOUNT) != 0) {
+      flags &= ~VmFlags.VM_ACCOUNT; // vma_is_anonymous() && !vma->anon_vma: always, here
+    }
+    return flags;
+  }
+
+  private static MmErrnoException holeEnomem(long start, long end, long hole) {
+    return new MmErrnoException(
+        Errno.ENOMEM,
+        "mprotect [0x"
             + Long.toHexString(start)
             + ", 0x"
             + Long.toHexString(end)
@@ -409,7 +610,7 @@ final class MmapOps {
       windowVmas++;
     }
     for (VmArea v : range) {
-      long nf = (v.vmFlags & ~VmFlags.VM_ACCESS_FLAGS) | prot;
+      long nf = mprotectFlags(mm, v.vmFlags, prot);
       if (nf == v.vmFlags) {
         segs.add(new long[] {v.vmStart, v.vmEnd, v.vmFlags, v.vmPgoff, 0});
         continue;

@@ -66,8 +66,7 @@ final class MremapOps {
       MmapOps.checkOpen(mm, "mremap");
       VmArea vma = MmapOps.findVma(mm, addr);
       if (vma == null || vma.vmStart > addr) {
-        throw new MmErrnoException(
-            Errno.EFAULT, "mremap: EFAULT: no VMA at 0x" + Long.toHexString(addr));
+        throw new MmErrnoException(Errno.EFAULT, "mremap: no VMA at 0x" + Long.toHexString(addr));
       }
       if ((flags & MREMAP_FIXED) != 0) {
         long len = Math.min(oldLen, newLen);
@@ -98,7 +97,7 @@ final class MremapOps {
       if ((flags & MREMAP_MAYMOVE) == 0) {
         throw new MmErrnoException(
             Errno.ENOMEM,
-            "mremap: ENOMEM: cannot grow 0x"
+            "mremap: cannot grow 0x"
                 + Long.toHexString(addr)
                 + " in place and MREMAP_MAYMOVE is not set");
       }
@@ -125,7 +124,7 @@ final class MremapOps {
     if (mm.mapCount >= mm.maxMapCount() - 3) {
       throw new MmErrnoException(
           Errno.ENOMEM,
-          "mremap: ENOMEM: map_count "
+          "mremap: map_count "
               + mm.mapCount
               + " is within 3 of max_map_count "
               + mm.maxMapCount()
@@ -137,7 +136,7 @@ final class MremapOps {
     if (addr + len > vma.vmEnd) {
       throw new MmErrnoException(
           Errno.EFAULT,
-          "mremap: EFAULT: [0x"
+          "mremap: [0x"
               + Long.toHexString(addr)
               + ", 0x"
               + Long.toHexString(addr + len)
@@ -181,15 +180,16 @@ final class MremapOps {
       } else if (newAddr < addr + oldLen && addr < newAddr + newLen) {
         bad = "destination overlaps the source";
       } else if (newAddr < MmStruct.MMAP_MIN_ADDR) {
-        throw new IllegalArgumentException(
-            "mremap: EPERM: new_addr 0x"
+        throw new MmErrnoArgumentException(
+            Errno.EPERM,
+            "mremap: new_addr 0x"
                 + Long.toHexString(newAddr)
                 + " is below MMAP_MIN_ADDR 0x"
                 + Long.toHexString(MmStruct.MMAP_MIN_ADDR));
       }
     }
     if (bad != null) {
-      throw new IllegalArgumentException("mremap: EINVAL: " + bad);
+      throw new MmErrnoArgumentException(Errno.EINVAL, "mremap: " + bad);
     }
   }
 }

@@ -100,7 +100,8 @@ public final class VmFlags {
   static void checkDefined(long flags) {
     long bad = flags & ~VM_ALL;
     if (bad != 0) {
-      throw new IllegalArgumentException(
+      throw new MmErrnoArgumentException(
+          Errno.EINVAL,
           "vmFlags 0x"
               + Long.toHexString(flags)
               + " has undefined bits 0x"

@@ -84,9 +84,9 @@ final class VmaOps {
    */
   static void checkMapCount(MmStruct mm, String what, long start, long end, int newCount) {
     if (newCount > mm.maxMapCount()) {
-      throw new IllegalStateException(
-          "ENOMEM: "
-              + what
+      throw new MmErrnoException(
+          Errno.ENOMEM,
+          what
               + " [0x"
               + Long.toHexString(start)
               + ", 0x"

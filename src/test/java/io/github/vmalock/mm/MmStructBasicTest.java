@@ -62,7 +62,7 @@ class MmStructBasicTest {
     assertThat(mm.mapCount()).isEqualTo(2);
     assertThat(mm.dumpMaps())
         .isEqualTo(
-            "00400000-00402000 rw-p 00400000 00:00 0%n00404000-00408000 rw-p 00404000 00:00 0%n"
+            "00400000-00402000 rw-p 00000000 00:00 0%n00404000-00408000 rw-p 00000000 00:00 0%n"
                 .formatted());
     assertThatThrownBy(() -> mm.mprotect(0x400000, 8 * PAGE, VM_READ))
         .isInstanceOf(IllegalStateException.class)

@@ -85,7 +85,8 @@ class MremapTest {
     assertThatThrownBy(() -> mm.mremap(B + 20 * P, 4 * P, 4 * P, fixed, B + 22 * P))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("EINVAL")
-        .hasMessageContaining("overlaps");
+        .hasMessageContaining("overlaps")
+        .satisfies(e -> assertThat(Errno.of(e)).contains(Errno.EINVAL));
     assertThatThrownBy(() -> mm.mremap(B + 20 * P, 4 * P, 4 * P, MmStruct.MREMAP_FIXED, B))
         .hasMessageContaining("EINVAL");
     // kernel: ok at +5, 5..9 rw-p (the r-- VMA it lands on is unmapped)
