@@ -1708,7 +1708,7 @@ public final class MmStruct implements AutoCloseable {
   /**
    * Checks the whole mm is at rest: the mmap lock is free, and every VMA's {@code vm_refcnt} is 1
    * (attached, no reader; 0 in {@link LockMode#MMAP_LOCK_ONLY}) and not write-locked. Finds leaked
-   * read references such as the seed's BPF stack-map bug.
+   * read references such as the BPF stack-map bug of v2 of the series.
    *
    * <p>Context: may block briefly (takes the mmap read lock to walk the VMAs, after checking the
    * lock is free). Locking: the calling thread must not hold the mmap lock.

@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
  *
  * <p>Whether that {@code #ifdef} is compiled in is the whole story: before the series it follows
  * the mm's {@link LockMode}; after the series, the correct code drops the {@code #ifdef}s (always
- * convert, always {@code vma_end_read()}), while the seed's v2 ({@link #seedV2(SimContext)}) left
- * them keyed on a symbol patch 1 deleted, so they are always false: when {@code
+ * convert, always {@code vma_end_read()}), while v2 of the series ({@link #seedV2(SimContext)})
+ * left them keyed on a symbol patch 1 deleted, so they are always false: when {@code
  * lock_vma_under_rcu()} succeeds the unlock calls {@code mmap_read_unlock()} on a lock never taken
  * (the model refuses it with {@link IllegalStateException}) and never calls {@code vma_end_read()}
  * (the VMA read reference leaks, and the next {@code vma_start_write()} on that VMA waits forever).

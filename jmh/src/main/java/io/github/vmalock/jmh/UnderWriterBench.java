@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The seed's headline: a page fault no longer waits for an unrelated address-space change. One
+ * The series' headline: a page fault no longer waits for an unrelated address-space change. One
  * reader thread looks up random addresses of the layout (as {@link VmaLookupBench}) while one
  * writer thread loops {@code mmap} + {@code munmap} in the far region, which shares no VMA with the
  * reader (these machines have two cores, so one of each).
