@@ -667,7 +667,7 @@ public final class MmStruct implements AutoCloseable {
    * model's lock has owners: {@code mmap_read_unlock_non_owner} is not supported).
    *
    * @throws IllegalStateException if the calling thread holds no read hold (the BPF stack-map bug
-   *     of the seed: unlocking a lock never taken); nothing changes then
+   *     of v2 of the series: unlocking a lock never taken); nothing changes then
    */
   public void mmapReadUnlock() {
     if (mmapLock.getReadHoldCount() == 0) {
