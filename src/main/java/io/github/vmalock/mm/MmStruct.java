@@ -7,12 +7,8 @@ import io.github.vmalock.locking.SeqCount;
 import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.rcu.Rcu;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -24,118 +20,33 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>The source is split as the kernel's: this class holds what {@code mm_struct}, {@code
  * include/linux/mmap_lock.h} and {@code mm/mmap_lock.c} hold (the state, the mmap lock and {@code
- * mm_lock_seq}, the per-VMA read-lock paths, {@code lock_mm_and_find_vma}), plus statistics and
- * debug mode. The address-space operations are implemented in two package-private classes its
- * public methods delegate to: {@code MmapOps} ({@code mm/mmap.c}, {@code mm/mprotect.c}: argument
- * checks, locking, address choice, {@code find_vma}, {@code expand_downwards}, {@code
- * do_mprotect_pkey}) and {@code VmaOps} ({@code mm/vma.c}: split, merge, {@code mmap_region},
- * {@code do_vmi_munmap}, {@code vma_modify_flags}, {@code map_count} accounting).
+ * mm_lock_seq}, the per-VMA read-lock paths, {@code lock_mm_and_find_vma}), plus statistics; the
+ * rwsem under the mmap lock ({@code kernel/locking/rwsem.c}) is {@code MmapRwsem}, and debug mode
+ * (lockdep's and {@code might_sleep()}'s twins) is {@code MmDebug}. The address-space operations
+ * are implemented in two package-private classes its public methods delegate to: {@code MmapOps}
+ * ({@code mm/mmap.c}, {@code mm/mprotect.c}: argument checks, locking, address choice, {@code
+ * find_vma}, {@code expand_downwards}, {@code do_mprotect_pkey}) and {@code VmaOps} ({@code
+ * mm/vma.c}: split, merge, {@code mmap_region}, {@code do_vmi_munmap}, {@code vma_modify_flags},
+ * {@code map_count} accounting).
  *
- * <h2>Implementation notes</h2>
+ * <p>A page fault's lookup, the fast path with its fallback:
  *
- * <p><b>State.</b> {@code mmapLock} is a non-fair {@link ReentrantReadWriteLock} (owner-checked,
- * downgradable; new readers queue behind a writer at the head of its queue, as in the kernel's
- * rwsem, where a reader finding the lock reader-owned with waiters queues).
+ * <pre>{@code
+ * MmStruct mm = new MmStruct();
+ * mm.mmap(0x7f00_0000_0000L, 16 * 4096, VmFlags.VM_READ | VmFlags.VM_WRITE);
+ * VmArea vma = mm.lockVmaUnderRcu(addr);       // no mmap lock, never blocks
+ * if (vma != null) {
+ *   try { use(vma); } finally { vma.endRead(); }
+ * } else {
+ *   mm.mmapReadLock();                         // contended or missing: the mmap lock
+ *   try { use(mm.vmaLookup(addr)); } finally { mm.mmapReadUnlock(); }
+ * }
+ * }</pre>
  *
- * <p><b>What the rwsem has that the Java lock lacks, in front of it</b> ({@code
- * kernel/locking/rwsem.c}):
- *
- * <ul>
- *   <li>{@code __down_read_trylock} fails whenever any bit of {@code RWSEM_READ_FAILED_MASK} is
- *       set: a writer holds it, or anyone waits ({@code RWSEM_FLAG_WAITERS}), or a handoff is
- *       pending. {@code ReadLock.tryLock()} barges past a queued writer, so {@link
- *       #mmapReadTrylock()} refuses while {@link ReentrantReadWriteLock#hasQueuedThreads()} or a
- *       handoff is pending.
- *   <li>The handoff: a writer that has waited {@code RWSEM_WAIT_TIMEOUT} (4 ms; {@link
- *       Builder#rwsemWaitTimeout(Duration)}) sets {@code RWSEM_FLAG_HANDOFF}, after which neither a
- *       new reader nor another writer may take the lock before it. Here: the writer waits with a
- *       timed {@code tryLock}; on timeout it publishes itself in {@code handoffWriter} (a volatile
- *       compare-and-set; one handoff at a time, as the flag is one bit), then waits in the lock's
- *       queue. Every other acquirer reads {@code handoffWriter} (volatile) before it touches the
- *       lock and, when set, waits on {@code handoffDone} under {@code handoffLock} until the writer
- *       has the lock and clears it (cleared and signalled under {@code handoffLock}, re-checked
- *       under it: no lost wake-up). An acquirer that read null just before the writer set it is one
- *       that arrived before the flag, as in the kernel. {@link #mmapWriteDowngrade()} takes its
- *       read hold directly: a downgrade never waits. The timed wait leaves the lock's queue on
- *       timeout and the writer queues again at the tail: readers that queued behind it during its
- *       first wait (they arrived before the flag) may go first, once; none that arrives after the
- *       flag does. The kernel also lets a reader that waited past the timeout set the handoff; the
- *       model does not (only writers starve here: readers queue).
- * </ul>
- *
- * <p><b>State, continued.</b> {@code mm_lock_seq} is a {@link SeqCount}: odd exactly while a thread
- * holds the write lock, each write period with a fresh odd value, wrapping as the kernel's {@code
- * unsigned int}. The tree {@code mm_mt} is a {@link MapleTree} whose external writer lock is the
- * mmap write lock (it asserts the calling thread holds it); readers walk it lock-free inside an
- * {@link Rcu} read section. {@code vma_writer_wait} is an {@link RcuWait}: only the mmap-write-lock
- * holder ever waits for VMA readers, so one slot suffices. VMAs come from a {@link VmAreaCache}
- * that reuses freed objects at once, possibly for another mm.
- *
- * <p><b>{@code lock_vma_under_rcu}, step for step</b> ({@code mm/mmap_lock.c}):
- *
- * <ol>
- *   <li>Enter an RCU read section; walk the tree to the entry covering {@code addr}. None: leave
- *       the section, count {@code VMA_LOCK_ABORT}, return null.
- *   <li>{@code vma_start_read} (on any failure it leaves the RCU section itself):
- *       <ol type="a">
- *         <li>early check: {@code vm_lock_seq == mm_lock_seq} (opaque reads, result not relied on)
- *             means write-locked: fail;
- *         <li>limited acquire increment of {@code vm_refcnt}: refused with old value 0, the VMA was
- *             detached under us: "again" (-EAGAIN); refused otherwise (flag set, limit): fail;
- *         <li>{@code vm_mm != this}: the object was freed and reused by another mm; drop the
- *             reference (waking <em>that</em> mm's writer if we were its last reader) and fail;
- *         <li>acquire re-check {@code vm_lock_seq == mm_lock_seq}: a writer locked it after the
- *             early check: drop the reference, fail.
- *       </ol>
- *   <li>"Again": count {@code VMA_LOCK_MISS} and restart the walk (step 1). Fail: count {@code
- *       VMA_LOCK_ABORT}, return null.
- *   <li>Leave the RCU section. The VMA is now stable: no writer can change it while we hold the
- *       reference.
- *   <li>Range re-check: the object may have been recycled for another range of this mm, or a split
- *       may be half visible; if {@code addr} is outside {@code [vm_start, vm_end)}, drop the
- *       reference, count an abort, return null.
- * </ol>
- *
- * <p><b>Memory-ordering pairings</b>
- *
- * <ul>
- *   <li>{@code vma_end_write_all} ({@link #mmapWriteUnlock()}, {@link #mmapWriteDowngrade()}) is a
- *       release store of the next even {@code mm_lock_seq}; step 2d is an acquire load of it. A
- *       reader that sees the even value sees every change the writer made to the VMA, the tree and
- *       the VMA's fields in that period (I10).
- *   <li>Step 2b's acquire compare-and-exchange pairs with {@code vma_mark_attached}'s release store
- *       of 1: a reader admitted on a freshly attached (possibly recycled) object sees its new
- *       {@code vm_mm} and range, so steps 2c and 5 judge the object as it is now.
- *   <li>Step 2b also reads-modifies-writes the value the writer's flag removal left (a volatile
- *       subtraction, ordered after its {@code vm_lock_seq} store), so step 2d sees that store: a
- *       reader admitted after {@code vma_start_write} returned cannot miss the write lock.
- *   <li>{@link VmArea#endRead()}'s volatile decrement pairs with the writer's volatile wait
- *       condition ({@link RcuWait}): the last reader's wake-up is never lost.
- *   <li>The tree publishes new nodes with release stores and the RCU walk reads them with acquire
- *       loads (see {@link MapleTree}); a walk may see the tree between two steps of a multi-step
- *       update, which steps 2 and 5 tolerate.
- * </ul>
- *
- * <p><b>{@code vma_start_read_unlocked}, corrected slow path:</b> fast path {@link
- * #lockVmaUnderRcu(long)}; else take the mmap read lock, {@code vma_lookup}, null only when no VMA
- * covers {@code addr} (drop the lock, return null), {@code vma_start_read_locked} on the VMA just
- * looked up (overflow: drop the lock, throw), drop the lock, return the VMA read-locked. It never
- * returns holding the mmap lock and never uses a pointer obtained before taking it.
- *
- * <p><b>Address-space operations</b> take the mmap write lock, {@code vma_start_write} every VMA
- * they change or remove before changing it, install new VMAs write-locked (so readers wait for the
- * period to end), publish each change in the tree with one store, then detach removed VMAs (waiting
- * for transient readers) and free them to the cache, where they may be reused at once. {@code
- * munmap} downgrades to the read lock after the detach and frees (and runs its {@link WriterWork})
- * under it. A {@code MAP_FIXED} mapping stores the new VMA over the old ones before detaching them,
- * so a reader never sees a gap there. The steps, and what each relies on, are in the notes of
- * {@code VmaOps} and {@code MmapOps}.
- *
- * <p><b>Known weak points.</b> The mmap lock is owner-checked: {@code mmap_read_unlock_non_owner}
- * is not modelled. Map-count limits are checked against the final count of an operation (the kernel
- * checks before each split, and may pass the limit by one); {@code mprotect} plans its count by
- * simulating the merges before changing anything. Stack expansion checks the guard gap and {@code
- * mmap_min_addr}, not rlimits. Unaligned lengths are refused where the kernel rounds them up.
+ * <p>Thread-safe: every public method may be called from any thread, with the locking each one
+ * states. The algorithm and memory-ordering notes are block comments in the source of this class,
+ * of {@code MmapRwsem} (the rwsem's trylock rule and writer handoff), {@code MmDebug}, {@code
+ * VmaOps} and {@code MmapOps}.
  */
 public final class MmStruct implements AutoCloseable {
   /** Default {@link #taskSize()}: {@code 1L << 47}, x86-64's 4-level user address space. */
@@ -167,22 +78,14 @@ public final class MmStruct implements AutoCloseable {
   /** Sentinel for {@code ERR_PTR(-EAGAIN)}: the VMA was detached under the reader. */
   static final VmArea EAGAIN = new VmArea();
 
-  /** Threads currently inside {@link #noSleep(Runnable)} (any mm): gates the cheap check. */
-  private static final AtomicInteger NO_SLEEP_SECTIONS = new AtomicInteger();
-
-  private static final ThreadLocal<int[]> NO_SLEEP_DEPTH =
-      ThreadLocal.withInitial(() -> new int[1]);
-
   private static final AtomicInteger IDS = new AtomicInteger();
 
-  final ReentrantReadWriteLock mmapLock = new ReentrantReadWriteLock();
+  /** The rwsem: the Java lock with the kernel's trylock rule and writer handoff. */
+  final MmapRwsem rwsem;
 
-  /** The writer whose {@code RWSEM_FLAG_HANDOFF} is pending, or null. */
-  private final AtomicReference<Thread> handoffWriter = new AtomicReference<>();
+  /** {@code rwsem.lock}, the lock itself, read directly by the package's lock assertions. */
+  final ReentrantReadWriteLock mmapLock;
 
-  private final ReentrantLock handoffLock = new ReentrantLock();
-  private final Condition handoffDone = handoffLock.newCondition();
-  private final LongAdder rwsemHandoffs = new LongAdder();
   final long rwsemWaitTimeoutNanos;
   final WriterWork writerWork;
   final SeqCount mmLockSeq = new SeqCount();
@@ -204,6 +107,77 @@ public final class MmStruct implements AutoCloseable {
 
   /** The primitives handed to a non-faithful {@link #protocol}. */
   final VmaLockSteps steps;
+
+  /*
+   * Implementation notes.
+   *
+   * State. mmapLock is the lock of MmapRwsem, a non-fair ReentrantReadWriteLock with the rwsem's
+   * trylock rule and writer handoff in front of it (see that class). mm_lock_seq is a SeqCount:
+   * odd exactly while a thread holds the write lock, each write period with a fresh odd value,
+   * wrapping as the kernel's unsigned int. The tree mm_mt is a MapleTree whose external writer
+   * lock is the mmap write lock (it asserts the calling thread holds it); readers walk it
+   * lock-free inside an Rcu read section. vma_writer_wait is an RcuWait: only the
+   * mmap-write-lock holder ever waits for VMA readers, so one slot suffices. VMAs come from a
+   * VmAreaCache that reuses freed objects at once, possibly for another mm.
+   *
+   * lock_vma_under_rcu, step for step (mm/mmap_lock.c):
+   *   1. Enter an RCU read section; walk the tree to the entry covering addr. None: leave the
+   *      section, count VMA_LOCK_ABORT, return null.
+   *   2. vma_start_read (on any failure it leaves the RCU section itself):
+   *      a. early check: vm_lock_seq == mm_lock_seq (opaque reads, result not relied on) means
+   *         write-locked: fail;
+   *      b. limited acquire increment of vm_refcnt: refused with old value 0, the VMA was
+   *         detached under us: "again" (-EAGAIN); refused otherwise (flag set, limit): fail;
+   *      c. vm_mm != this: the object was freed and reused by another mm; drop the reference
+   *         (waking that mm's writer if we were its last reader) and fail;
+   *      d. acquire re-check vm_lock_seq == mm_lock_seq: a writer locked it after the early
+   *         check: drop the reference, fail.
+   *   3. "Again": count VMA_LOCK_MISS and restart the walk (step 1). Fail: count VMA_LOCK_ABORT,
+   *      return null.
+   *   4. Leave the RCU section. The VMA is now stable: no writer can change it while we hold the
+   *      reference.
+   *   5. Range re-check: the object may have been recycled for another range of this mm, or a
+   *      split may be half visible; if addr is outside [vm_start, vm_end), drop the reference,
+   *      count an abort, return null.
+   *
+   * Memory-ordering pairings:
+   *   - vma_end_write_all (mmapWriteUnlock, mmapWriteDowngrade) is a release store of the next
+   *     even mm_lock_seq; step 2d is an acquire load of it. A reader that sees the even value sees
+   *     every change the writer made to the VMA, the tree and the VMA's fields in that period
+   *     (I10).
+   *   - Step 2b's acquire compare-and-exchange pairs with vma_mark_attached's release store of 1:
+   *     a reader admitted on a freshly attached (possibly recycled) object sees its new vm_mm and
+   *     range, so steps 2c and 5 judge the object as it is now.
+   *   - Step 2b also reads-modifies-writes the value the writer's flag removal left (a volatile
+   *     subtraction, ordered after its vm_lock_seq store), so step 2d sees that store: a reader
+   *     admitted after vma_start_write returned cannot miss the write lock.
+   *   - VmArea.endRead's volatile decrement pairs with the writer's volatile wait condition
+   *     (RcuWait): the last reader's wake-up is never lost.
+   *   - The tree publishes new nodes with release stores and the RCU walk reads them with acquire
+   *     loads (see MapleTree); a walk may see the tree between two steps of a multi-step update,
+   *     which steps 2 and 5 tolerate.
+   *
+   * vma_start_read_unlocked, corrected slow path: fast path lockVmaUnderRcu; else take the mmap
+   * read lock, vma_lookup, null only when no VMA covers addr (drop the lock, return null),
+   * vma_start_read_locked on the VMA just looked up (overflow: drop the lock, throw), drop the
+   * lock, return the VMA read-locked. It never returns holding the mmap lock and never uses a
+   * pointer obtained before taking it.
+   *
+   * Address-space operations take the mmap write lock, vma_start_write every VMA they change or
+   * remove before changing it, install new VMAs write-locked (so readers wait for the period to
+   * end), publish each change in the tree with one store, then detach removed VMAs (waiting for
+   * transient readers) and free them to the cache, where they may be reused at once. munmap
+   * downgrades to the read lock after the detach and frees (and runs its WriterWork) under it. A
+   * MAP_FIXED mapping stores the new VMA over the old ones before detaching them, so a reader
+   * never sees a gap there. The steps, and what each relies on, are in the notes of VmaOps and
+   * MmapOps.
+   *
+   * Known weak points. The mmap lock is owner-checked: mmap_read_unlock_non_owner is not
+   * modelled. Map-count limits are checked against the final count of an operation (the kernel
+   * checks before each split, and may pass the limit by one); mprotect plans its count by
+   * simulating the merges before changing anything. Stack expansion checks the guard gap and
+   * mmap_min_addr, not rlimits. Unaligned lengths are refused where the kernel rounds them up.
+   */
 
   /*
    * Implementation notes: the protocol seam.
@@ -282,6 +256,8 @@ public final class MmStruct implements AutoCloseable {
     this.taskSize = b.taskSize;
     this.writerWork = b.writerWork;
     this.rwsemWaitTimeoutNanos = b.rwsemWaitTimeoutNanos;
+    this.rwsem = new MmapRwsem(b.rwsemWaitTimeoutNanos);
+    this.mmapLock = rwsem.lock;
     this.name = "mm#" + IDS.incrementAndGet();
     this.tracker = debug ? new LockTracker(name) : null;
     this.mmMt = new MapleTree<>(mmapLock::isWriteLockedByCurrentThread);
@@ -606,8 +582,7 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       checkLockOrder("mmap_read_lock");
     }
-    awaitHandoff();
-    mmapLock.readLock().lock();
+    rwsem.downRead();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_READ);
     }
@@ -627,11 +602,7 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       checkLockOrder("mmap_read_lock_killable");
     }
-    // down_read_killable: the uncontended fast path ignores a pending signal.
-    if (!Thread.currentThread().isInterrupted() || !rwsemReadTrylock()) {
-      awaitHandoffInterruptibly();
-      mmapLock.readLock().lockInterruptibly();
-    }
+    rwsem.downReadKillable();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_READ);
     }
@@ -651,7 +622,7 @@ public final class MmStruct implements AutoCloseable {
    */
   public boolean mmapReadTrylock() {
     checkNotHoldingMmapLock("mmap_read_trylock");
-    if (!rwsemReadTrylock()) {
+    if (!rwsem.readTrylock()) {
       return false;
     }
     if (debug) {
@@ -680,7 +651,7 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       tracker.released(this, LOCK_MMAP_READ);
     }
-    mmapLock.readLock().unlock();
+    rwsem.upRead();
   }
 
   /**
@@ -699,11 +670,7 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       checkLockOrder("mmap_write_lock");
     }
-    try {
-      downWrite(false);
-    } catch (InterruptedException e) {
-      throw new AssertionError("uninterruptible down_write was interrupted", e);
-    }
+    rwsem.downWrite();
     mmLockSeq.writeBegin();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_WRITE);
@@ -725,12 +692,7 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       checkLockOrder("mmap_write_lock_killable");
     }
-    // down_write_killable: the uncontended fast path ignores a pending signal.
-    if (!Thread.currentThread().isInterrupted()
-        || handoffWriter.get() != null
-        || !mmapLock.writeLock().tryLock()) {
-      downWrite(true);
-    }
+    rwsem.downWriteKillable();
     mmLockSeq.writeBegin();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_WRITE);
@@ -753,7 +715,7 @@ public final class MmStruct implements AutoCloseable {
     if (debug) {
       tracker.released(this, LOCK_MMAP_WRITE);
     }
-    mmapLock.writeLock().unlock();
+    rwsem.upWrite();
   }
 
   /**
@@ -768,12 +730,11 @@ public final class MmStruct implements AutoCloseable {
   public void mmapWriteDowngrade() {
     mmapAssertWriteLocked();
     vmaEndWriteAll();
-    mmapLock.readLock().lock();
     if (debug) {
       tracker.released(this, LOCK_MMAP_WRITE);
       tracker.acquired(this, LOCK_MMAP_READ);
     }
-    mmapLock.writeLock().unlock();
+    rwsem.downgradeWrite();
   }
 
   /**
@@ -785,110 +746,7 @@ public final class MmStruct implements AutoCloseable {
    * @return the count since the mm was built
    */
   public long rwsemHandoffs() {
-    return rwsemHandoffs.sum();
-  }
-
-  /** {@code __down_read_trylock}: fails while a writer holds, anyone waits, or a handoff is due. */
-  private boolean rwsemReadTrylock() {
-    if (handoffWriter.get() != null || mmapLock.hasQueuedThreads()) {
-      return false;
-    }
-    return mmapLock.readLock().tryLock();
-  }
-
-  /**
-   * {@code rwsem_down_write_slowpath} with the handoff: the fast path, else a timed wait of {@code
-   * RWSEM_WAIT_TIMEOUT}, else set the handoff and wait in the queue, where no new acquirer
-   * overtakes.
-   */
-  private void downWrite(boolean interruptible) throws InterruptedException {
-    Thread me = Thread.currentThread();
-    Thread other = handoffWriter.get();
-    if (other != null && other != me) {
-      awaitHandoff(interruptible);
-    } else if (mmapLock.writeLock().tryLock()) {
-      return;
-    }
-    boolean interrupted = false;
-    long deadline = System.nanoTime() + rwsemWaitTimeoutNanos;
-    for (; ; ) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        break;
-      }
-      try {
-        if (mmapLock.writeLock().tryLock(left, TimeUnit.NANOSECONDS)) {
-          restoreInterrupt(interrupted);
-          return;
-        }
-      } catch (InterruptedException e) {
-        if (interruptible) {
-          throw e;
-        }
-        interrupted = true;
-      }
-    }
-    boolean mine = handoffWriter.compareAndSet(null, me);
-    if (mine) {
-      rwsemHandoffs.increment();
-    }
-    try {
-      if (interruptible) {
-        mmapLock.writeLock().lockInterruptibly();
-      } else {
-        mmapLock.writeLock().lock();
-      }
-    } finally {
-      if (mine) {
-        handoffLock.lock();
-        try {
-          handoffWriter.set(null);
-          handoffDone.signalAll();
-        } finally {
-          handoffLock.unlock();
-        }
-      }
-      restoreInterrupt(interrupted);
-    }
-  }
-
-  private static void restoreInterrupt(boolean interrupted) {
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Waits, uninterruptibly, while another thread's handoff is pending. */
-  private void awaitHandoff() {
-    try {
-      awaitHandoff(false);
-    } catch (InterruptedException e) {
-      throw new AssertionError("an uninterruptible wait was interrupted", e);
-    }
-  }
-
-  /** As {@link #awaitHandoff()}, ended by an interrupt. */
-  private void awaitHandoffInterruptibly() throws InterruptedException {
-    awaitHandoff(true);
-  }
-
-  private void awaitHandoff(boolean interruptible) throws InterruptedException {
-    Thread h = handoffWriter.get();
-    if (h == null || h == Thread.currentThread()) {
-      return;
-    }
-    handoffLock.lock();
-    try {
-      while (handoffWriter.get() != null) {
-        if (interruptible) {
-          handoffDone.await();
-        } else {
-          handoffDone.awaitUninterruptibly();
-        }
-      }
-    } finally {
-      handoffLock.unlock();
-    }
+    return rwsem.handoffs();
   }
 
   /** {@code vma_end_write_all}: {@code mm_lock_seqcount_end}, a release store of an even value. */
@@ -983,14 +841,7 @@ public final class MmStruct implements AutoCloseable {
   }
 
   private void checkLockOrder(String what) {
-    if (tracker.holdCount(LOCK_VMA_READ) > 0) {
-      throw new IllegalStateException(
-          "possible circular locking dependency: "
-              + what
-              + " while holding a VMA read lock (a writer waiting in vma_start_write for that VMA"
-              + " holds the mmap_lock we wait for); "
-              + tracker.describe());
-    }
+    MmDebug.checkLockOrder(this, what);
   }
 
   // ---- the per-VMA read lock
@@ -1644,26 +1495,12 @@ public final class MmStruct implements AutoCloseable {
     if (action == null) {
       throw new IllegalArgumentException("action must not be null");
     }
-    int[] depth = NO_SLEEP_DEPTH.get();
-    depth[0]++;
-    NO_SLEEP_SECTIONS.incrementAndGet();
-    try {
-      action.run();
-    } finally {
-      NO_SLEEP_SECTIONS.decrementAndGet();
-      depth[0]--;
-    }
+    MmDebug.noSleep(action);
   }
 
   /** {@code might_sleep()}: refuses to block inside {@link #noSleep(Runnable)}. */
   void mightSleep(String what) {
-    if (NO_SLEEP_SECTIONS.get() != 0 && NO_SLEEP_DEPTH.get()[0] > 0) {
-      throw new IllegalStateException(
-          "BUG: sleeping function called from invalid context: "
-              + what
-              + " inside MmStruct.noSleep() by "
-              + Thread.currentThread().getName());
-    }
+    MmDebug.mightSleep(what);
   }
 
   /**
@@ -1675,12 +1512,7 @@ public final class MmStruct implements AutoCloseable {
    * @throws IllegalStateException naming what is held
    */
   public void assertNoLocksHeld() {
-    if (mmapLock.isWriteLockedByCurrentThread() || mmapLock.getReadHoldCount() > 0) {
-      throw new IllegalStateException("debug_check_no_locks_held failed: " + heldLocks());
-    }
-    if (debug && tracker.holdsAny()) {
-      throw new IllegalStateException("debug_check_no_locks_held failed: " + heldLocks());
-    }
+    MmDebug.assertNoLocksHeld(this);
   }
 
   /**
@@ -1692,17 +1524,7 @@ public final class MmStruct implements AutoCloseable {
    * @return a description
    */
   public String heldLocks() {
-    if (debug) {
-      return tracker.describe();
-    }
-    return Thread.currentThread().getName()
-        + " in "
-        + name
-        + ": mmap_lock read holds "
-        + mmapLock.getReadHoldCount()
-        + ", write held "
-        + mmapLock.isWriteLockedByCurrentThread()
-        + " (VMA read references are tracked in debug mode only)";
+    return MmDebug.heldLocks(this);
   }
 
   /**
@@ -1716,30 +1538,7 @@ public final class MmStruct implements AutoCloseable {
    * @throws IllegalStateException naming the held lock or every offending VMA
    */
   public void assertQuiescent() {
-    if (mmapLock.isWriteLocked() || mmapLock.getReadLockCount() != 0) {
-      throw new IllegalStateException("mm not quiescent: mmap_lock is held: " + mmapLock);
-    }
-    int expected = lockMode == LockMode.PER_VMA ? 1 : 0;
-    StringBuilder bad = new StringBuilder();
-    // A diagnostic: take the read lock directly, without the lock-order check and tracking, so
-    // that a thread holding the leaked reference itself can ask.
-    mmapLock.readLock().lock();
-    try {
-      for (VmArea v : VmaOps.collect(this, 0, -1L)) {
-        if (v.refcnt() != expected || v.isWriteLocked()) {
-          bad.append("\n  ").append(v);
-        }
-      }
-    } finally {
-      mmapLock.readLock().unlock();
-    }
-    if (bad.length() > 0) {
-      throw new IllegalStateException(
-          "mm not quiescent: VMAs with vm_refcnt != "
-              + expected
-              + " or write-locked (leaked read references?):"
-              + bad);
-    }
+    MmDebug.assertQuiescent(this);
   }
 
   // ---- description
