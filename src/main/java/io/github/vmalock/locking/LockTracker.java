@@ -11,15 +11,17 @@ import java.util.List;
  * tracker does the same for one lock domain (one mm): each thread has a list of (lock, kind, count)
  * records that only it touches. Owners of the tracked locks call {@link #acquired} after a
  * successful acquisition and {@link #released} before a release; checks and reports are up to them.
- *
- * <h2>Implementation notes</h2>
- *
- * <p>All state is thread-confined (a {@link ThreadLocal}), so no synchronisation is needed and a
- * tracker costs nothing to threads that never use it. A reference released by another thread than
- * the one that took it (legal for VMA read locks in the kernel, which has no owner) is not found by
- * that thread: {@link #released} then reports false and the owner of the lock decides.
  */
 public final class LockTracker {
+  /*
+   * Implementation notes.
+   *
+   * All state is thread-confined (a ThreadLocal), so no synchronisation is needed and a tracker
+   * costs nothing to threads that never use it. A reference released by another thread than the one
+   * that took it (legal for VMA read locks in the kernel, which has no owner) is not found by that
+   * thread: released then reports false and the owner of the lock decides.
+   */
+
   private final String domain;
   private final ThreadLocal<List<Held>> held = ThreadLocal.withInitial(ArrayList::new);
 

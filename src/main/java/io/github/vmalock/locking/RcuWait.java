@@ -11,19 +11,6 @@ import java.util.function.BooleanSupplier;
  * as {@code mm->vma_writer_wait} (the one mmap-write-lock holder waits there for VMA readers to
  * leave; the last reader wakes it).
  *
- * <h2>Implementation notes</h2>
- *
- * <p>The waiter publishes itself with a volatile store of {@code task}, then evaluates the
- * condition, then parks; a waker first makes the condition true (a volatile read-modify-write on
- * the state the condition reads), then reads {@code task} with a volatile load and unparks it. This
- * is the store-buffer pattern: both sides store then load different locations, so both pairs must
- * be sequentially consistent (volatile, not merely release/acquire; the kernel puts {@code
- * smp_mb()} in {@code rcuwait_wake_up} for the same reason). Then either the waiter's condition
- * check sees the waker's change, or the waker sees the waiter and unparks it; an unpark that comes
- * before the park leaves a permit, so {@link LockSupport#park} returns at once. No wake-up is lost.
- * Spurious wake-ups (an unpark meant for an earlier wait, a stale waker) are harmless: the waiter
- * re-evaluates the condition in a loop.
- *
  * <p>The condition must read its state with volatile loads (for example {@link
  * Refcount#read(VarHandle, Object)}).
  *
@@ -31,6 +18,20 @@ import java.util.function.BooleanSupplier;
  * concurrent waiter gets {@link IllegalStateException}.
  */
 public final class RcuWait {
+  /*
+   * Implementation notes.
+   *
+   * The waiter publishes itself with a volatile store of task, then evaluates the condition, then
+   * parks; a waker first makes the condition true (a volatile read-modify-write on the state the
+   * condition reads), then reads task with a volatile load and unparks it. This is the store-buffer
+   * pattern: both sides store then load different locations, so both pairs must be sequentially
+   * consistent (volatile, not merely release/acquire; the kernel puts smp_mb() in rcuwait_wake_up
+   * for the same reason). Then either the waiter's condition check sees the waker's change, or the
+   * waker sees the waiter and unparks it; an unpark that comes before the park leaves a permit, so
+   * LockSupport.park returns at once. No wake-up is lost. Spurious wake-ups (an unpark meant for an
+   * earlier wait, a stale waker) are harmless: the waiter re-evaluates the condition in a loop.
+   */
+
   @SuppressWarnings("UnusedVariable") // accessed through TASK
   private volatile Thread task;
 

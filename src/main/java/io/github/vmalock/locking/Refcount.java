@@ -10,25 +10,24 @@ import java.lang.invoke.VarHandle;
  * vm_area_struct}); the caller passes its own {@code static final} handle, so that once these small
  * methods are inlined the handle is a constant again.
  *
- * <h2>Implementation notes</h2>
- *
- * <ul>
- *   <li>{@link #incNotZeroLimitedAcquire} ({@code __refcount_inc_not_zero_limited_acquire}) is a
- *       compare-and-exchange loop with <em>acquire</em> ordering on success: the caller's later
- *       loads (of the object's fields, of a sequence count) cannot move before the increment. It
- *       pairs with the release store that published the count ({@link #setRelease}, {@code
- *       refcount_set_release} in {@code vma_mark_attached}) and with the decrement in {@link
- *       #subReturn} (volatile, so at least release).
- *   <li>Decrements and flag additions are volatile (sequentially consistent) read-modify-writes.
- *       The decrement must be: a reader that drops a reference and then looks for a waiting writer
- *       ({@link RcuWait#wakeUp()}) and a writer that publishes itself as the waiter and then reads
- *       the count form a store-buffer (Dekker) pattern, which release/acquire alone does not order.
- *       With both sides volatile, at least one sees the other: no lost wake-up.
- * </ul>
- *
  * <p>Context: every method is lock-free and never blocks.
  */
 public final class Refcount {
+  /*
+   * Implementation notes.
+   *
+   *   - incNotZeroLimitedAcquire (__refcount_inc_not_zero_limited_acquire) is a compare-and-
+   *     exchange loop with acquire ordering on success: the caller's later loads (of the object's
+   *     fields, of a sequence count) cannot move before the increment. It pairs with the release
+   *     store that published the count (setRelease, refcount_set_release in vma_mark_attached) and
+   *     with the decrement in subReturn (volatile, so at least release).
+   *   - Decrements and flag additions are volatile (sequentially consistent) read-modify-writes.
+   *     The decrement must be: a reader that drops a reference and then looks for a waiting writer
+   *     (RcuWait.wakeUp()) and a writer that publishes itself as the waiter and then reads the
+   *     count form a store-buffer (Dekker) pattern, which release/acquire alone does not order.
+   *     With both sides volatile, at least one sees the other: no lost wake-up.
+   */
+
   private Refcount() {}
 
   /**

@@ -7,29 +7,28 @@ import java.lang.invoke.VarHandle;
  * A raw sequence count: the kernel's {@code seqcount_t} with an {@code unsigned int sequence} (here
  * an {@code int} that wraps the same way), as used for {@code mm->mm_lock_seq}.
  *
- * <h2>Implementation notes</h2>
- *
- * <p>The writer side is serialised externally (for {@code mm_lock_seq}: by the mmap write lock);
- * this class does not check that. An odd value means a write section is open.
- *
- * <ul>
- *   <li>{@link #writeBegin()} ({@code do_raw_write_seqcount_begin}: {@code sequence++; smp_wmb()})
- *       stores the odd value and then issues a release fence ({@link VarHandle#releaseFence()}):
- *       the odd value is ordered before every store of the write section.
- *   <li>{@link #writeEnd()} ({@code do_raw_write_seqcount_end}: {@code smp_wmb(); sequence++}) is a
- *       release store of the next even value: every store of the section is ordered before it.
- *   <li>{@link #readAcquire()} ({@code raw_read_seqcount}: {@code READ_ONCE} plus {@code
- *       smp_rmb()}) is an acquire load: a reader that sees the even value written by {@link
- *       #writeEnd()} sees every store the writer made before it. This is the pairing the per-VMA
- *       read lock relies on ({@code vma_start_read}'s re-check against {@code vma_end_write_all}).
- *   <li>{@link #retry(int)} ({@code read_seqcount_retry}: {@code smp_rmb()} then a re-read) issues
- *       an acquire fence ({@link VarHandle#acquireFence()}) so that the reader's data loads are
- *       ordered before the second load of the sequence.
- * </ul>
- *
  * <p>Context: every method is lock-free and never blocks.
  */
 public final class SeqCount {
+  /*
+   * Implementation notes.
+   *
+   * The writer side is serialised externally (for mm_lock_seq: by the mmap write lock); this class
+   * does not check that. An odd value means a write section is open.
+   *   - writeBegin() (do_raw_write_seqcount_begin: sequence++; smp_wmb()) stores the odd value and
+   *     then issues a release fence (VarHandle.releaseFence()): the odd value is ordered before
+   *     every store of the write section.
+   *   - writeEnd() (do_raw_write_seqcount_end: smp_wmb(); sequence++) is a release store of the
+   *     next even value: every store of the section is ordered before it.
+   *   - readAcquire() (raw_read_seqcount: READ_ONCE plus smp_rmb()) is an acquire load: a reader
+   *     that sees the even value written by writeEnd() sees every store the writer made before it.
+   *     This is the pairing the per-VMA read lock relies on (vma_start_read's re-check against
+   *     vma_end_write_all).
+   *   - retry(int) (read_seqcount_retry: smp_rmb() then a re-read) issues an acquire fence
+   *     (VarHandle.acquireFence()) so that the reader's data loads are ordered before the second
+   *     load of the sequence.
+   */
+
   private int sequence;
 
   /** A sequence count starting at 0 (even: no write section open), as {@code seqcount_init}. */

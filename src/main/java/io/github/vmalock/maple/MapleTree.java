@@ -26,83 +26,81 @@ import java.util.function.BooleanSupplier;
  * several writes (for example shrinking one range and then storing another) can be observed half
  * done, exactly as in the kernel.
  *
- * <h2>Implementation notes</h2>
- *
- * <p><b>Shape.</b> A B-tree whose leaves are the kernel's {@code maple_leaf_64} / {@code
- * maple_range_64}: up to {@value #LEAF_SLOTS} slots and {@code LEAF_SLOTS - 1} pivots; slot {@code
- * i} covers {@code (pivot[i-1], pivot[i]]}, slot 0 starts at the node's minimum and the last used
- * slot ({@code end}, the kernel's {@code ma_data_end}) runs to the node's maximum, both inherited
- * from the parent. Internal nodes are the kernel's {@code maple_arange_64}: up to {@value
- * #ARANGE_SLOTS} children, {@code ARANGE_SLOTS - 1} pivots, and {@code gap[i]}, the length of the
- * largest {@code null} range under child {@code i}. Gaps ({@code null} ranges) are stored as
- * ranges, as in the kernel, and two adjacent ranges are never both {@code null} (a {@code null}
- * store absorbs its {@code null} neighbours, as {@code mas_wr_extend_null()}). An empty tree is one
- * leaf holding the single range {@code [0, -1L] -> null}. All leaves are at the same depth.
- *
- * <p><b>Node layout, and the lookup.</b> A node keeps its pivots in fifteen {@code long} fields
- * ({@code p0} .. {@code p14}) of the node object itself, and its slots in one {@code Object[]}, so
- * a lookup touches two objects per level (the node and its slot array) instead of three, and the
- * pivot loads all depend on the node's address only. Unused pivots hold -1L ({@code ULONG_MAX}), so
- * {@link #load} finds the slot without a loop bound and without a branch on the data: it counts the
- * pivots below the index ({@code slot = #pivots < index}), 9 for an internal node, 15 for a leaf,
- * written without a data-dependent branch. An early-exit scan, as the kernel's linear pivot walk,
- * mispredicts its exit branch about once per level on random indices; with that scan and the pivots
- * in a separate array, {@code load} took about 1.3x to 1.6x its present time at 4,096 ranges.
- *
- * <p><b>Gap invariant.</b> For every internal node and every child {@code i}: {@code gap[i]} equals
- * the largest length of a {@code null} range inside child {@code i}, lengths saturating at {@code
- * -1L} (2<sup>64</sup> - 1, so the whole space, 2<sup>64</sup> indices, still compares larger than
- * any request). {@link #emptyArea} descends only into children whose gap is large enough, so a
- * search visits O(log n) nodes, plus the edge paths of the window ({@code mas_empty_area()}).
- * {@link #validate} recomputes every gap.
- *
- * <p><b>Copy-on-write publication.</b> Nodes are immutable once built: every field, pivots
- * included, is {@code final} (except the dead mark) and their arrays are filled before the
- * constructor returns and never written again. A write builds new nodes for the leaves it changes
- * and for every ancestor up to a new root (rebalancing with siblings as it goes, as {@code
- * mas_spanning_rebalance()}), reusing all untouched subtrees, so it allocates O(log n) nodes
- * whatever the tree size (a store that drops {@code k} ranges also walks the dropped subtrees once,
- * O(k), to mark them dead and count them). It then publishes the whole new version with ONE release
- * store of {@link #root} ({@code rcu_assign_pointer()}). Readers start every operation with one
- * acquire load of {@code root} ({@code rcu_dereference()}) and then follow only {@code final}
- * fields and the contents of arrays written before that release store: the release store pairs with
- * the acquire load, so every node reachable from the root a reader loaded is completely initialised
- * when the reader sees it, and the rest of the walk needs only plain (data-dependent) loads. The
- * dependency on the acquired root is what the kernel's {@code rcu_dereference()} relies on; in Java
- * the acquire load is what makes it sound under the JMM, and it costs nothing extra on x86 and one
- * {@code ldar} on AArch64. Because a version is never modified, a single {@link #load} linearises
- * at its acquire load of the root and needs no retry loop: nothing it reads afterwards can change
- * under it.
- *
- * <p><b>Dead nodes and cursor restart.</b> After the release store the writer marks every node it
- * replaced (the old path, the rebalanced siblings and every dropped subtree) dead with a release
- * store of {@code Node.dead} (the kernel's {@code mte_set_node_dead()}, which it does before the
- * RCU free). A {@link MaState} cursor keeps its leaf between calls; each step first reads the
- * leaf's dead mark with an acquire load, and if it is set, the cursor restarts from the root at its
- * current position (the kernel's {@code mas_dead_node()} / {@code mas_rewalk_if_dead()}); a range
- * of the new version that reaches back over that position counts as passed, so a cursor never goes
- * back. The dead store follows the root store in program order and the cursor's acquire load of the
- * mark precedes its acquire load of the root, so a cursor that sees a node dead also sees a root at
- * least as new as the write that killed it. A cursor that does not see the mark yet keeps reading
- * an old, complete version, which is the RCU guarantee. Memory is reclaimed by the garbage
- * collector, which plays the role of the RCU grace period for the nodes ({@code ma_free_rcu()}).
- *
- * <p><b>Rebalancing.</b> At each level a write replaces a window of nodes: the nodes on the paths
- * to {@code first} and {@code last} and everything between them. The window's content (the kept
- * prefix of the left node, the new children or ranges, the kept suffix of the right node) is
- * redistributed over as few nodes as fit, evenly; a window left with fewer than {@code LEAF_MIN} /
- * {@code ARANGE_MIN} slots first takes in a sibling under the same parent; a store at the end of
- * the rightmost leaf (an append, as in a sequential fill) packs the new nodes to the left, as the
- * kernel does at the right end of the tree; a root with one child gives way to it.
- *
- * <p><b>Writers.</b> Writers are serialised by the writer lock, which also orders one writer's
- * plain reads of {@code root}, {@code height} and {@code size} after the previous writer's writes.
- * A write validates all its arguments (and, for {@link #insertRange}, the range's emptiness) before
- * it builds anything, so an exception leaves the tree unchanged.
- *
  * @param <T> the entry type; {@code null} is the absence of an entry
  */
 public final class MapleTree<T> {
+  /*
+   * Implementation notes.
+   *
+   * Shape. A B-tree whose leaves are the kernel's maple_leaf_64 / maple_range_64: up to
+   * LEAF_SLOTS (16) slots and LEAF_SLOTS - 1 pivots; slot i covers (pivot[i-1], pivot[i]], slot 0
+   * starts at the node's minimum and the last used slot (end, the kernel's ma_data_end) runs to the
+   * node's maximum, both inherited from the parent. Internal nodes are the kernel's
+   * maple_arange_64: up to ARANGE_SLOTS (10) children, ARANGE_SLOTS - 1 pivots, and gap[i],
+   * the length of the largest null range under child i. Gaps (null ranges) are stored as ranges, as
+   * in the kernel, and two adjacent ranges are never both null (a null store absorbs its null
+   * neighbours, as mas_wr_extend_null()). An empty tree is one leaf holding the single range [0,
+   * -1L] -> null. All leaves are at the same depth.
+   *
+   * Node layout, and the lookup. A node keeps its pivots in fifteen long fields (p0 .. p14) of the
+   * node object itself, and its slots in one Object[], so a lookup touches two objects per level
+   * (the node and its slot array) instead of three, and the pivot loads all depend on the node's
+   * address only. Unused pivots hold -1L (ULONG_MAX), so load finds the slot without a loop bound
+   * and without a branch on the data: it counts the pivots below the index (slot = the number of
+   * pivots < index), 9 for an internal node, 15 for a leaf, written without a data-dependent branch. An
+   * early-exit scan, as the kernel's linear pivot walk, mispredicts its exit branch about once per
+   * level on random indices; with that scan and the pivots in a separate array, load took about
+   * 1.3x to 1.6x its present time at 4,096 ranges.
+   *
+   * Gap invariant. For every internal node and every child i: gap[i] equals the largest length of a
+   * null range inside child i, lengths saturating at -1L (2^64 - 1, so the whole space, 2^64
+   * indices, still compares larger than any request). emptyArea descends only into children whose
+   * gap is large enough, so a search visits O(log n) nodes, plus the edge paths of the window
+   * (mas_empty_area()). validate recomputes every gap.
+   *
+   * Copy-on-write publication. Nodes are immutable once built: every field, pivots included, is
+   * final (except the dead mark) and their arrays are filled before the constructor returns and
+   * never written again. A write builds new nodes for the leaves it changes and for every ancestor
+   * up to a new root (rebalancing with siblings as it goes, as mas_spanning_rebalance()), reusing
+   * all untouched subtrees, so it allocates O(log n) nodes whatever the tree size (a store that
+   * drops k ranges also walks the dropped subtrees once, O(k), to mark them dead and count them).
+   * It then publishes the whole new version with ONE release store of root (rcu_assign_pointer()).
+   * Readers start every operation with one acquire load of root (rcu_dereference()) and then follow
+   * only final fields and the contents of arrays written before that release store: the release
+   * store pairs with the acquire load, so every node reachable from the root a reader loaded is
+   * completely initialised when the reader sees it, and the rest of the walk needs only plain
+   * (data-dependent) loads. The dependency on the acquired root is what the kernel's
+   * rcu_dereference() relies on; in Java the acquire load is what makes it sound under the JMM, and
+   * it costs nothing extra on x86 and one ldar on AArch64. Because a version is never modified, a
+   * single load linearises at its acquire load of the root and needs no retry loop: nothing it
+   * reads afterwards can change under it.
+   *
+   * Dead nodes and cursor restart. After the release store the writer marks every node it replaced
+   * (the old path, the rebalanced siblings and every dropped subtree) dead with a release store of
+   * Node.dead (the kernel's mte_set_node_dead(), which it does before the RCU free). A MaState
+   * cursor keeps its leaf between calls; each step first reads the leaf's dead mark with an acquire
+   * load, and if it is set, the cursor restarts from the root at its current position (the kernel's
+   * mas_dead_node() / mas_rewalk_if_dead()); a range of the new version that reaches back over that
+   * position counts as passed, so a cursor never goes back. The dead store follows the root store
+   * in program order and the cursor's acquire load of the mark precedes its acquire load of the
+   * root, so a cursor that sees a node dead also sees a root at least as new as the write that
+   * killed it. A cursor that does not see the mark yet keeps reading an old, complete version,
+   * which is the RCU guarantee. Memory is reclaimed by the garbage collector, which plays the role
+   * of the RCU grace period for the nodes (ma_free_rcu()).
+   *
+   * Rebalancing. At each level a write replaces a window of nodes: the nodes on the paths to first
+   * and last and everything between them. The window's content (the kept prefix of the left node,
+   * the new children or ranges, the kept suffix of the right node) is redistributed over as few
+   * nodes as fit, evenly; a window left with fewer than LEAF_MIN / ARANGE_MIN slots first takes in
+   * a sibling under the same parent; a store at the end of the rightmost leaf (an append, as in a
+   * sequential fill) packs the new nodes to the left, as the kernel does at the right end of the
+   * tree; a root with one child gives way to it.
+   *
+   * Writers. Writers are serialised by the writer lock, which also orders one writer's plain reads
+   * of root, height and size after the previous writer's writes. A write validates all its
+   * arguments (and, for insertRange, the range's emptiness) before it builds anything, so an
+   * exception leaves the tree unchanged.
+   */
 
   /** Slots in a leaf node, as the kernel's {@code MAPLE_RANGE64_SLOTS}. */
   static final int LEAF_SLOTS = 16;
