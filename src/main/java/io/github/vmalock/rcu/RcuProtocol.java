@@ -7,10 +7,11 @@ import java.lang.invoke.VarHandle;
  * implementation other than the faithful one. A domain runs {@link #faithful()} unless {@link
  * Rcu.Builder#protocol(RcuProtocol)} names another implementation.
  *
- * <p>Every method has a default that is the faithful step (R2-R4 and G3 of the notes in {@link
- * Rcu}), written with the primitives of {@link Rcu.Reader}; an implementation overrides the steps
- * it changes. Implementations must be stateless or thread-safe. A domain built with the faithful
- * instance runs its own inline copy of these steps and never calls the interface.
+ * <p>Every method has a default that is the faithful step (R2-R4 and G3 of the implementation notes
+ * in the source of {@code RcuReaders} and {@code GracePeriods}), written with the primitives of
+ * {@link Rcu.Reader}; an implementation overrides the steps it changes. Implementations must be
+ * stateless or thread-safe. A domain built with the faithful instance runs its own inline copy of
+ * these steps and never calls the interface.
  */
 public interface RcuProtocol {
 
