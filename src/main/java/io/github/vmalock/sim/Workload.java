@@ -1,5 +1,9 @@
 package io.github.vmalock.sim;
 
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.CostModel;
+import io.github.vmalock.sim.world.AddressLayout;
+import io.github.vmalock.sim.world.World;
 import io.github.vmalock.variants.ProtocolVariant;
 import java.time.Duration;
 import java.util.Collections;
