@@ -13,7 +13,9 @@ import com.tngtech.archunit.lang.ArchRule;
  * The layer rules of {@code docs/architecture.md}, checked on the compiled main classes: each layer
  * depends only on layers below it, {@code sim} > {@code mm} > {@code maple} > {@code rcu} > {@code
  * locking}. The core packages use nothing outside the JDK (the library has no non-optional runtime
- * dependency; the simulator's optional libraries stay in {@code sim}).
+ * dependency; the simulator's optional libraries stay in {@code sim}). Inside {@code sim}: {@code
+ * sim.world} < {@code sim.callers} < the runner ({@code sim}), the report, the experiments, the
+ * CLI.
  */
 @AnalyzeClasses(
     packages = "io.github.vmalock",
@@ -118,6 +120,48 @@ class ArchitectureTest {
           .dependOnClassesThat()
           .resideInAnyPackage(RCU, MAPLE, MM, SIM)
           .allowEmptyShould(true);
+
+  /**
+   * The simulator's callers see the model, the simulated world and each other only: not the runner
+   * ({@code io.github.vmalock.sim} itself), the report, the experiments or the CLI.
+   */
+  @ArchTest
+  static final ArchRule SIM_CALLERS_DO_NOT_KNOW_THE_RUNNER =
+      noClasses()
+          .that()
+          .resideInAPackage("io.github.vmalock.sim.callers..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "io.github.vmalock.sim",
+              "io.github.vmalock.sim.report..",
+              "io.github.vmalock.sim.experiment..",
+              "io.github.vmalock.sim.cli..");
+
+  /** The simulated world (layout, page table, shape and lock mode) uses no other sim package. */
+  @ArchTest
+  static final ArchRule SIM_WORLD_IS_THE_BOTTOM =
+      noClasses()
+          .that()
+          .resideInAPackage("io.github.vmalock.sim.world..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "io.github.vmalock.sim",
+              "io.github.vmalock.sim.callers..",
+              "io.github.vmalock.sim.report..",
+              "io.github.vmalock.sim.experiment..",
+              "io.github.vmalock.sim.cli..");
+
+  /** The report formats results; it does not know the experiments or the CLI. */
+  @ArchTest
+  static final ArchRule SIM_REPORT_DOES_NOT_KNOW_THE_CLI =
+      noClasses()
+          .that()
+          .resideInAPackage("io.github.vmalock.sim.report..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("io.github.vmalock.sim.experiment..", "io.github.vmalock.sim.cli..");
 
   /** The core library has no runtime dependency: only the JDK and the library itself. */
   @ArchTest

@@ -1,6 +1,11 @@
 package io.github.vmalock.sim;
 
 import io.github.vmalock.mm.VmaLockStats;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.Outcome;
+import io.github.vmalock.sim.callers.Violations;
+import io.github.vmalock.sim.report.CallerResult;
+import io.github.vmalock.sim.report.LatencyHistogram;
 import java.util.List;
 
 /**

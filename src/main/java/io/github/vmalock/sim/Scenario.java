@@ -1,5 +1,6 @@
 package io.github.vmalock.sim;
 
+import io.github.vmalock.sim.callers.CallerKind;
 import java.util.EnumMap;
 import java.util.Map;
 

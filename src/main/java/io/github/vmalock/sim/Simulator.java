@@ -4,6 +4,17 @@ import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmAreaCache;
+import io.github.vmalock.sim.callers.BinderAlloc;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.KernelCaller;
+import io.github.vmalock.sim.callers.Outcome;
+import io.github.vmalock.sim.callers.SimContext;
+import io.github.vmalock.sim.callers.Violations;
+import io.github.vmalock.sim.report.CallerResult;
+import io.github.vmalock.sim.report.LatencyHistogram;
+import io.github.vmalock.sim.world.AddressLayout;
+import io.github.vmalock.sim.world.PageTable;
+import io.github.vmalock.sim.world.World;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -391,9 +402,9 @@ public final class Simulator {
               .leak(
                   "end of run",
                   "VMA "
-                      + SimContext.hex(v.start())
+                      + hex(v.start())
                       + "-"
-                      + SimContext.hex(v.end())
+                      + hex(v.end())
                       + " has vm_refcnt "
                       + ref
                       + " (leaked read reference)");
@@ -522,4 +533,8 @@ public final class Simulator {
    * latency histograms of reader callers are therefore samples, their operation counts exact.
    */
   public static final int READER_SAMPLE = 64;
+
+  private static String hex(long v) {
+    return "0x" + Long.toHexString(v);
+  }
 }

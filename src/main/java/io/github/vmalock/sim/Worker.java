@@ -1,6 +1,11 @@
 package io.github.vmalock.sim;
 
 import io.github.vmalock.mm.MmStruct;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.KernelCaller;
+import io.github.vmalock.sim.callers.Outcome;
+import io.github.vmalock.sim.callers.Violations;
+import io.github.vmalock.sim.report.LatencyHistogram;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;

@@ -1,5 +1,11 @@
 package io.github.vmalock.sim;
 
+import io.github.vmalock.mm.LockMode;
+import io.github.vmalock.mm.MmStruct;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.CostModel;
+import io.github.vmalock.sim.world.AddressLayout;
+import io.github.vmalock.sim.world.World;
 import io.github.vmalock.variants.ProtocolVariant;
 import java.time.Duration;
 import java.util.Collections;
@@ -8,53 +14,112 @@ import java.util.Map;
 
 /**
  * What one simulator run does: the world, the threads, how long, the seed, the number of VMAs and
- * the caller mix. Immutable; build with {@link #builder()}.
+ * the caller mix. Immutable; build with {@link #builder()} (the defaults) or the canonical
+ * constructor (every value given), which checks every value.
  *
  * <p>Reader threads run the mix's reader callers, writer threads its writer callers ({@code mmap},
- * {@code munmap}, {@code mprotect}), each picking a caller by weight for every operation. Thread
- * {@code i} draws its operations from a random source seeded with {@code seed} and {@code i}, so
- * the same seed gives every thread the same operation sequence; how the threads interleave is up to
- * the machine. A run lasts a {@link #duration()} or, when {@link #opsPerThread()} is positive,
- * until every reader thread has done that many operations (writers stop with the readers; with no
- * readers they do that many operations each).
+ * {@code munmap}, {@code mprotect}, ...), each picking a caller by weight for every operation.
+ * Thread {@code i} draws its operations from a random source seeded with {@code seed} and {@code
+ * i}, so the same seed gives every thread the same operation sequence; how the threads interleave
+ * is up to the machine. A run lasts a {@link #duration()} or, when {@link #opsPerThread()} is
+ * positive, until every reader thread has done that many operations (writers stop with the readers;
+ * with no readers they do that many operations each).
+ *
+ * @param world the callers' shape and the mm's lock mode
+ * @param threads reader threads, 0 to 1024
+ * @param writers writer threads, 0 to 1024
+ * @param opsPerThread operations per reader thread, or 0 for a timed run
+ * @param duration how long a timed run lasts, positive when {@code opsPerThread} is 0 (ignored
+ *     otherwise)
+ * @param seed the seed of every thread's operation sequence
+ * @param vmas initial VMAs (slots of the layout), {@link AddressLayout#MIN_SLOTS} to {@link
+ *     #MAX_VMAS}
+ * @param mix the caller mix: positive weights by caller (an unmodifiable copy is kept)
+ * @param retryRate the page fault's {@code VM_FAULT_RETRY} rate, in [0, 1]
+ * @param debug whether the mm runs in debug mode (lock tracking)
+ * @param variant the mm's protocol variant ({@link ProtocolVariant#FAITHFUL} unless a known-bad
+ *     variant is asked for)
+ * @param stuckTimeout how long after the expected end the runner waits for a thread before
+ *     reporting it stuck, positive
+ * @param neighbourWriters writer threads, 0 to 64, churning a second mm that shares the first one's
+ *     VMA cache, so that VMAs freed by one address space are handed out again at once to the other
+ *     ({@code SLAB_TYPESAFE_BY_RCU} reuse across mms) and the readers' {@code vm_mm} re-check is
+ *     exercised
+ * @param cost what the callers and writers spend while they hold their locks ({@link
+ *     CostModel#NONE}: the model's own work only)
  */
-public final class Workload {
-  private final World world;
-  private final int threads;
-  private final int writers;
-  private final long opsPerThread;
-  private final Duration duration;
-  private final long seed;
-  private final int vmas;
-  private final Map<CallerKind, Integer> mix;
-  private final double retryRate;
-  private final boolean debug;
-  private final ProtocolVariant variant;
-  private final Duration stuckTimeout;
-  private final int neighbourWriters;
-  private final CostModel cost;
+public record Workload(
+    World world,
+    int threads,
+    int writers,
+    long opsPerThread,
+    Duration duration,
+    long seed,
+    int vmas,
+    Map<CallerKind, Integer> mix,
+    double retryRate,
+    boolean debug,
+    ProtocolVariant variant,
+    Duration stuckTimeout,
+    int neighbourWriters,
+    CostModel cost) {
 
-  private Workload(Builder b) {
-    this.world = b.world;
-    this.threads = b.threads;
-    this.writers = b.writers;
-    this.opsPerThread = b.opsPerThread;
-    this.duration = b.duration;
-    this.seed = b.seed;
-    this.vmas = b.vmas;
-    this.mix = Collections.unmodifiableMap(new EnumMap<>(b.mix));
-    this.retryRate = b.retryRate;
-    this.debug = b.debug;
-    this.variant = b.variant;
-    this.stuckTimeout = b.stuckTimeout;
-    this.neighbourWriters = b.neighbourWriters;
-    this.cost = b.cost;
+  /**
+   * The most initial VMAs a workload may have: half of {@link MmStruct#DEFAULT_MAX_MAP_COUNT}, so
+   * that the writers' splits (each {@code mprotect} of a page inside a VMA makes up to two more)
+   * stay below the limit.
+   */
+  public static final int MAX_VMAS = MmStruct.DEFAULT_MAX_MAP_COUNT / 2;
+
+  /**
+   * Checks every value and keeps an unmodifiable copy of the mix.
+   *
+   * @throws IllegalArgumentException naming the first bad value and what it was
+   */
+  public Workload {
+    requireNonNull(world, "world");
+    requireNonNull(duration, "duration");
+    requireNonNull(mix, "mix");
+    requireNonNull(variant, "variant");
+    requireNonNull(stuckTimeout, "stuck timeout");
+    requireNonNull(cost, "cost model");
+    range("threads", threads, 1024);
+    range("writers", writers, 1024);
+    range("neighbour writers", neighbourWriters, 64);
+    if (opsPerThread < 0) {
+      throw new IllegalArgumentException("ops must be positive, was " + opsPerThread);
+    }
+    if (opsPerThread == 0 && (duration.isNegative() || duration.isZero())) {
+      throw new IllegalArgumentException("duration must be positive, was " + duration);
+    }
+    if (vmas < AddressLayout.MIN_SLOTS || vmas > MAX_VMAS) {
+      throw new IllegalArgumentException(
+          "vmas must be between "
+              + AddressLayout.MIN_SLOTS
+              + " and "
+              + MAX_VMAS
+              + " (half the map-count limit vm.max_map_count = "
+              + MmStruct.DEFAULT_MAX_MAP_COUNT
+              + ": writers split VMAs, and mprotect can double their number), was "
+              + vmas);
+    }
+    if (!(retryRate >= 0 && retryRate <= 1)) {
+      throw new IllegalArgumentException("retry rate must be within [0, 1], was " + retryRate);
+    }
+    if (stuckTimeout.isNegative() || stuckTimeout.isZero()) {
+      throw new IllegalArgumentException("stuck timeout must be positive, was " + stuckTimeout);
+    }
+    mix = checkMix(mix, threads, writers);
+    if (mix.containsKey(CallerKind.BPF_STACKMAP_SEED_V2) && world.lockMode() != LockMode.PER_VMA) {
+      throw new IllegalArgumentException(
+          "bpf-stackmap-v2 needs per-VMA locks; world was " + world.label());
+    }
   }
 
   /**
    * A builder with the defaults: {@link World#SERIES}, 2 reader threads, 1 writer, 2 seconds, seed
-   * 42, 64 VMAs, page faults against mmap/munmap (3:1), no retries, debug off, the faithful
-   * protocol.
+   * 42, 64 VMAs, page faults against mmap/munmap (1:3:1), no retries, debug off, the faithful
+   * protocol, a 60-second stuck timeout, no neighbour writers, {@link CostModel#NONE}.
    *
    * @return a new builder
    */
@@ -87,150 +152,70 @@ public final class Workload {
   }
 
   /**
-   * The world.
-   *
-   * @return callers' shape and mm lock mode
-   */
-  public World world() {
-    return world;
-  }
-
-  /**
-   * Reader threads.
-   *
-   * @return the count
-   */
-  public int threads() {
-    return threads;
-  }
-
-  /**
-   * Writer threads.
-   *
-   * @return the count
-   */
-  public int writers() {
-    return writers;
-  }
-
-  /**
-   * Operations per reader thread, or 0 for a timed run.
-   *
-   * @return the count
-   */
-  public long opsPerThread() {
-    return opsPerThread;
-  }
-
-  /**
-   * How long a timed run lasts (ignored when {@link #opsPerThread()} is positive).
-   *
-   * @return the duration
-   */
-  public Duration duration() {
-    return duration;
-  }
-
-  /**
-   * The seed.
-   *
-   * @return the seed of every thread's operation sequence
-   */
-  public long seed() {
-    return seed;
-  }
-
-  /**
-   * Initial VMAs (slots of the layout).
-   *
-   * @return the count
-   */
-  public int vmas() {
-    return vmas;
-  }
-
-  /**
-   * The caller mix: weights by caller.
-   *
-   * @return an unmodifiable map with positive weights
-   */
-  public Map<CallerKind, Integer> mix() {
-    return mix;
-  }
-
-  /**
-   * The page fault's {@code VM_FAULT_RETRY} rate.
-   *
-   * @return a fraction in [0, 1]
-   */
-  public double retryRate() {
-    return retryRate;
-  }
-
-  /**
-   * Whether the mm runs in debug mode (lock tracking).
-   *
-   * @return the flag
-   */
-  public boolean debug() {
-    return debug;
-  }
-
-  /**
-   * The mm's protocol variant.
-   *
-   * @return {@link ProtocolVariant#FAITHFUL} unless a known-bad variant was asked for
-   */
-  public ProtocolVariant variant() {
-    return variant;
-  }
-
-  /**
-   * How long after the expected end the runner waits for a thread before reporting it stuck.
-   *
-   * @return the timeout
-   */
-  public Duration stuckTimeout() {
-    return stuckTimeout;
-  }
-
-  /**
-   * Writer threads churning a second mm that shares the first one's VMA cache, so that VMAs freed
-   * by one address space are handed out again at once to the other ({@code SLAB_TYPESAFE_BY_RCU}
-   * reuse across mms) and the readers' {@code vm_mm} re-check is exercised.
-   *
-   * @return the count, 0 for none
-   */
-  public int neighbourWriters() {
-    return neighbourWriters;
-  }
-
-  /**
-   * What the callers and writers spend while they hold their locks.
-   *
-   * @return the cost model, {@link CostModel#NONE} unless set
-   */
-  public CostModel cost() {
-    return cost;
-  }
-
-  /**
    * Whether the run is timed (rather than counted).
    *
-   * @return true for a duration run
+   * @return true for a duration run ({@link #opsPerThread()} is 0)
    */
   public boolean timed() {
     return opsPerThread <= 0;
   }
 
-  /**
-   * The most initial VMAs a workload may have: half of {@link
-   * io.github.vmalock.mm.MmStruct#DEFAULT_MAX_MAP_COUNT}, so that the writers' splits (each {@code
-   * mprotect} of a page inside a VMA makes up to two more) stay below the limit.
-   */
-  public static final int MAX_VMAS = io.github.vmalock.mm.MmStruct.DEFAULT_MAX_MAP_COUNT / 2;
+  private static void requireNonNull(Object value, String name) {
+    if (value == null) {
+      throw new IllegalArgumentException(name + " is required, was null");
+    }
+  }
 
-  /** Builder of {@link Workload}; {@link #build()} checks every value. */
+  private static void range(String name, int value, int max) {
+    if (value < 0 || value > max) {
+      throw new IllegalArgumentException(name + " must be between 0 and " + max + ", was " + value);
+    }
+  }
+
+  /** The mix's weights checked against the thread counts; returns an unmodifiable copy. */
+  private static Map<CallerKind, Integer> checkMix(
+      Map<CallerKind, Integer> mix, int threads, int writers) {
+    boolean readers = false;
+    boolean writerOps = false;
+    for (Map.Entry<CallerKind, Integer> e : mix.entrySet()) {
+      if (e.getKey() == null) {
+        throw new IllegalArgumentException("mix has a null caller");
+      }
+      if (e.getValue() == null || e.getValue() <= 0) {
+        throw new IllegalArgumentException(
+            "mix weight of " + e.getKey().label() + " must be positive, was " + e.getValue());
+      }
+      if (e.getKey().isWriter()) {
+        writerOps = true;
+      } else {
+        readers = true;
+      }
+    }
+    if (!readers && !writerOps) {
+      throw new IllegalArgumentException("mix is empty");
+    }
+    if (readers && threads == 0) {
+      throw new IllegalArgumentException("mix has reader callers but threads is 0");
+    }
+    if (writerOps && writers == 0) {
+      throw new IllegalArgumentException(
+          "mix has writer callers (mmap, munmap, mprotect) but writers is 0");
+    }
+    if (!writerOps && writers > 0) {
+      throw new IllegalArgumentException(
+          "writers is " + writers + " but the mix has no writer caller (mmap, munmap, mprotect)");
+    }
+    if (!readers && threads > 0) {
+      throw new IllegalArgumentException(
+          "threads is " + threads + " but the mix has no reader caller");
+    }
+    return Collections.unmodifiableMap(new EnumMap<>(mix));
+  }
+
+  /**
+   * Builder of {@link Workload} over its components, starting from the defaults of {@link
+   * #builder()}; {@link #build()} checks every value (the record's constructor does).
+   */
   public static final class Builder {
     private World world = World.SERIES;
     private int threads = 2;
@@ -239,7 +224,8 @@ public final class Workload {
     private Duration duration = Duration.ofSeconds(2);
     private long seed = 42;
     private int vmas = 64;
-    private Map<CallerKind, Integer> mix = defaultMix();
+    private Map<CallerKind, Integer> mix =
+        new EnumMap<>(Map.of(CallerKind.PAGE_FAULT, 1, CallerKind.MMAP, 3, CallerKind.MUNMAP, 1));
     private double retryRate;
     private boolean debug;
     private ProtocolVariant variant = ProtocolVariant.FAITHFUL;
@@ -249,16 +235,8 @@ public final class Workload {
 
     private Builder() {}
 
-    private static Map<CallerKind, Integer> defaultMix() {
-      Map<CallerKind, Integer> m = new EnumMap<>(CallerKind.class);
-      m.put(CallerKind.PAGE_FAULT, 1);
-      m.put(CallerKind.MMAP, 3);
-      m.put(CallerKind.MUNMAP, 1);
-      return m;
-    }
-
     /**
-     * Sets the world.
+     * Sets {@link Workload#world()}.
      *
      * @param world the world
      * @return this builder
@@ -269,7 +247,7 @@ public final class Workload {
     }
 
     /**
-     * Sets the reader threads.
+     * Sets {@link Workload#threads()}, the reader threads.
      *
      * @param threads count, 0 to 1024
      * @return this builder
@@ -280,7 +258,7 @@ public final class Workload {
     }
 
     /**
-     * Sets the writer threads.
+     * Sets {@link Workload#writers()}, the writer threads.
      *
      * @param writers count, 0 to 1024
      * @return this builder
@@ -302,7 +280,7 @@ public final class Workload {
     }
 
     /**
-     * Makes the run timed.
+     * Makes the run timed (sets {@link Workload#opsPerThread()} back to 0).
      *
      * @param duration positive duration
      * @return this builder
@@ -314,7 +292,7 @@ public final class Workload {
     }
 
     /**
-     * Sets the seed.
+     * Sets {@link Workload#seed()}.
      *
      * @param seed any value
      * @return this builder
@@ -325,9 +303,9 @@ public final class Workload {
     }
 
     /**
-     * Sets the number of initial VMAs.
+     * Sets {@link Workload#vmas()}, the number of initial VMAs.
      *
-     * @param vmas at least {@link AddressLayout#MIN_SLOTS}
+     * @param vmas {@link AddressLayout#MIN_SLOTS} to {@link Workload#MAX_VMAS}
      * @return this builder
      */
     public Builder vmas(int vmas) {
@@ -336,7 +314,7 @@ public final class Workload {
     }
 
     /**
-     * Sets the caller mix.
+     * Sets {@link Workload#mix()}, the caller mix (copied).
      *
      * @param mix positive weights by caller
      * @return this builder
@@ -348,7 +326,7 @@ public final class Workload {
     }
 
     /**
-     * Sets the page fault's retry rate.
+     * Sets {@link Workload#retryRate()}, the page fault's retry rate.
      *
      * @param retryRate fraction in [0, 1]
      * @return this builder
@@ -359,7 +337,7 @@ public final class Workload {
     }
 
     /**
-     * Turns the mm's debug mode on or off.
+     * Turns the mm's debug mode on or off ({@link Workload#debug()}).
      *
      * @param debug the flag
      * @return this builder
@@ -370,7 +348,7 @@ public final class Workload {
     }
 
     /**
-     * Sets the mm's protocol variant.
+     * Sets {@link Workload#variant()}, the mm's protocol variant.
      *
      * @param variant the variant
      * @return this builder
@@ -381,7 +359,7 @@ public final class Workload {
     }
 
     /**
-     * Sets the writer threads of the neighbour mm (see {@link Workload#neighbourWriters()}).
+     * Sets {@link Workload#neighbourWriters()}, the writer threads of the neighbour mm.
      *
      * @param n count, 0 to 64
      * @return this builder
@@ -392,7 +370,7 @@ public final class Workload {
     }
 
     /**
-     * Sets the cost model (default {@link CostModel#NONE}: the model's own work only).
+     * Sets {@link Workload#cost()}, the cost model.
      *
      * @param cost the cost model
      * @return this builder
@@ -403,7 +381,8 @@ public final class Workload {
     }
 
     /**
-     * Sets how long the runner waits for a thread after the expected end.
+     * Sets {@link Workload#stuckTimeout()}, how long the runner waits for a thread after the
+     * expected end.
      *
      * @param timeout positive duration
      * @return this builder
@@ -420,84 +399,21 @@ public final class Workload {
      * @throws IllegalArgumentException naming the first bad setting and its value
      */
     public Workload build() {
-      if (world == null
-          || variant == null
-          || duration == null
-          || stuckTimeout == null
-          || cost == null) {
-        throw new IllegalArgumentException(
-            "world, variant, duration, timeout and cost model are required");
-      }
-      if (threads < 0 || threads > 1024) {
-        throw new IllegalArgumentException("threads must be between 0 and 1024, was " + threads);
-      }
-      if (writers < 0 || writers > 1024) {
-        throw new IllegalArgumentException("writers must be between 0 and 1024, was " + writers);
-      }
-      if (neighbourWriters < 0 || neighbourWriters > 64) {
-        throw new IllegalArgumentException(
-            "neighbour writers must be between 0 and 64, was " + neighbourWriters);
-      }
-      if (opsPerThread < 0) {
-        throw new IllegalArgumentException("ops must be positive, was " + opsPerThread);
-      }
-      if (opsPerThread == 0 && (duration.isNegative() || duration.isZero())) {
-        throw new IllegalArgumentException("duration must be positive, was " + duration);
-      }
-      if (vmas < AddressLayout.MIN_SLOTS || vmas > MAX_VMAS) {
-        throw new IllegalArgumentException(
-            "vmas must be between "
-                + AddressLayout.MIN_SLOTS
-                + " and "
-                + MAX_VMAS
-                + " (half the map-count limit vm.max_map_count = "
-                + io.github.vmalock.mm.MmStruct.DEFAULT_MAX_MAP_COUNT
-                + ": writers split VMAs, and mprotect can double their number), was "
-                + vmas);
-      }
-      if (!(retryRate >= 0 && retryRate <= 1)) {
-        throw new IllegalArgumentException("retry rate must be within [0, 1], was " + retryRate);
-      }
-      if (stuckTimeout.isNegative() || stuckTimeout.isZero()) {
-        throw new IllegalArgumentException("stuck timeout must be positive, was " + stuckTimeout);
-      }
-      boolean readers = false;
-      boolean writerOps = false;
-      for (Map.Entry<CallerKind, Integer> e : mix.entrySet()) {
-        if (e.getValue() == null || e.getValue() <= 0) {
-          throw new IllegalArgumentException(
-              "mix weight of " + e.getKey().label() + " must be positive, was " + e.getValue());
-        }
-        if (e.getKey().isWriter()) {
-          writerOps = true;
-        } else {
-          readers = true;
-        }
-      }
-      if (!readers && !writerOps) {
-        throw new IllegalArgumentException("mix is empty");
-      }
-      if (readers && threads == 0) {
-        throw new IllegalArgumentException("mix has reader callers but threads is 0");
-      }
-      if (writerOps && writers == 0) {
-        throw new IllegalArgumentException(
-            "mix has writer callers (mmap, munmap, mprotect) but writers is 0");
-      }
-      if (!writerOps && writers > 0) {
-        throw new IllegalArgumentException(
-            "writers is " + writers + " but the mix has no writer caller (mmap, munmap, mprotect)");
-      }
-      if (!readers && threads > 0) {
-        throw new IllegalArgumentException(
-            "threads is " + threads + " but the mix has no reader caller");
-      }
-      if (mix.containsKey(CallerKind.BPF_STACKMAP_SEED_V2)
-          && world.lockMode() != io.github.vmalock.mm.LockMode.PER_VMA) {
-        throw new IllegalArgumentException(
-            "bpf-stackmap-v2 needs per-VMA locks; world was " + world.label());
-      }
-      return new Workload(this);
+      return new Workload(
+          world,
+          threads,
+          writers,
+          opsPerThread,
+          duration,
+          seed,
+          vmas,
+          mix,
+          retryRate,
+          debug,
+          variant,
+          stuckTimeout,
+          neighbourWriters,
+          cost);
     }
   }
 }

@@ -3,6 +3,12 @@ package io.github.vmalock.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.Outcome;
+import io.github.vmalock.sim.callers.SimTestSupport;
+import io.github.vmalock.sim.report.CallerResult;
+import io.github.vmalock.sim.world.SeriesShape;
+import io.github.vmalock.sim.world.World;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.github.vmalock.sim.cli;
 
-import io.github.vmalock.sim.CallerResult;
 import io.github.vmalock.sim.RunResult;
+import io.github.vmalock.sim.report.CallerResult;
 import java.io.File;
 import java.io.IOException;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.github.vmalock.sim.cli;
 
-import io.github.vmalock.sim.CallerKind;
-import io.github.vmalock.sim.CostModel;
-import io.github.vmalock.sim.Hold;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.CostModel;
+import io.github.vmalock.sim.callers.Hold;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.github.vmalock.sim.cli;
 
-import io.github.vmalock.sim.Report;
 import io.github.vmalock.sim.RunResult;
+import io.github.vmalock.sim.report.Report;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;

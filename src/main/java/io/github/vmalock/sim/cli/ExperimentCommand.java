@@ -1,6 +1,6 @@
 package io.github.vmalock.sim.cli;
 
-import io.github.vmalock.sim.CostModel;
+import io.github.vmalock.sim.callers.CostModel;
 import io.github.vmalock.sim.experiment.Experiment;
 import io.github.vmalock.sim.experiment.ExperimentOptions;
 import io.github.vmalock.sim.experiment.ExperimentResult;

@@ -1,7 +1,7 @@
 package io.github.vmalock.sim.cli;
 
 import io.github.vmalock.sim.Simulator;
-import io.github.vmalock.sim.World;
+import io.github.vmalock.sim.world.World;
 import java.io.PrintWriter;
 import java.util.Locale;
 

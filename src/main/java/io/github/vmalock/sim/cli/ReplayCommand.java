@@ -1,7 +1,7 @@
 package io.github.vmalock.sim.cli;
 
-import io.github.vmalock.sim.Report;
 import io.github.vmalock.sim.SeedV2Replay;
+import io.github.vmalock.sim.report.Report;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

@@ -1,13 +1,13 @@
 package io.github.vmalock.sim.cli;
 
 import io.github.vmalock.mm.LockMode;
-import io.github.vmalock.sim.CallerKind;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.Scenario;
-import io.github.vmalock.sim.SeriesShape;
 import io.github.vmalock.sim.Simulator;
 import io.github.vmalock.sim.Workload;
-import io.github.vmalock.sim.World;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.world.SeriesShape;
+import io.github.vmalock.sim.world.World;
 import io.github.vmalock.variants.ProtocolVariant;
 import java.io.File;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.github.vmalock.sim.cli;
 
-import io.github.vmalock.sim.CallerKind;
-import io.github.vmalock.sim.Report;
 import io.github.vmalock.sim.Scenario;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.report.Report;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,14 +1,14 @@
 package io.github.vmalock.sim.experiment;
 
-import io.github.vmalock.sim.CallerKind;
-import io.github.vmalock.sim.CostModel;
-import io.github.vmalock.sim.Hold;
-import io.github.vmalock.sim.LatencyHistogram;
-import io.github.vmalock.sim.Outcome;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.Simulator;
 import io.github.vmalock.sim.Workload;
-import io.github.vmalock.sim.World;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.CostModel;
+import io.github.vmalock.sim.callers.Hold;
+import io.github.vmalock.sim.callers.Outcome;
+import io.github.vmalock.sim.report.LatencyHistogram;
+import io.github.vmalock.sim.world.World;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;

@@ -1,11 +1,11 @@
 package io.github.vmalock.sim.experiment;
 
-import io.github.vmalock.sim.CallerKind;
-import io.github.vmalock.sim.CallerResult;
 import io.github.vmalock.sim.RunResult;
 import io.github.vmalock.sim.Simulator;
 import io.github.vmalock.sim.Workload;
-import io.github.vmalock.sim.World;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.report.CallerResult;
+import io.github.vmalock.sim.world.World;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

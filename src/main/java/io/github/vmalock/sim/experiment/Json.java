@@ -1,6 +1,6 @@
 package io.github.vmalock.sim.experiment;
 
-import io.github.vmalock.sim.Report;
+import io.github.vmalock.sim.report.Report;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

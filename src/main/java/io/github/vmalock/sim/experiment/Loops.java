@@ -1,6 +1,6 @@
 package io.github.vmalock.sim.experiment;
 
-import io.github.vmalock.sim.LatencyHistogram;
+import io.github.vmalock.sim.report.LatencyHistogram;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,13 +1,13 @@
 package io.github.vmalock.sim.experiment;
 
 import io.github.vmalock.mm.MmStruct;
-import io.github.vmalock.sim.AddressLayout;
-import io.github.vmalock.sim.CallerKind;
-import io.github.vmalock.sim.CostModel;
-import io.github.vmalock.sim.Hold;
-import io.github.vmalock.sim.ProcMapsReader;
-import io.github.vmalock.sim.SimContext;
-import io.github.vmalock.sim.World;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.CostModel;
+import io.github.vmalock.sim.callers.Hold;
+import io.github.vmalock.sim.callers.ProcMapsReader;
+import io.github.vmalock.sim.callers.SimContext;
+import io.github.vmalock.sim.world.AddressLayout;
+import io.github.vmalock.sim.world.World;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

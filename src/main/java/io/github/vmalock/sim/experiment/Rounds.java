@@ -1,15 +1,15 @@
 package io.github.vmalock.sim.experiment;
 
 import io.github.vmalock.mm.MmStruct;
-import io.github.vmalock.sim.AddressLayout;
-import io.github.vmalock.sim.CallerKind;
-import io.github.vmalock.sim.CallerResult;
-import io.github.vmalock.sim.CostModel;
-import io.github.vmalock.sim.LatencyHistogram;
-import io.github.vmalock.sim.Outcome;
 import io.github.vmalock.sim.RunResult;
-import io.github.vmalock.sim.SimContext;
-import io.github.vmalock.sim.World;
+import io.github.vmalock.sim.callers.CallerKind;
+import io.github.vmalock.sim.callers.CostModel;
+import io.github.vmalock.sim.callers.Outcome;
+import io.github.vmalock.sim.callers.SimContext;
+import io.github.vmalock.sim.report.CallerResult;
+import io.github.vmalock.sim.report.LatencyHistogram;
+import io.github.vmalock.sim.world.AddressLayout;
+import io.github.vmalock.sim.world.World;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

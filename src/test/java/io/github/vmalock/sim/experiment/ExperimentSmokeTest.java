@@ -3,7 +3,7 @@ package io.github.vmalock.sim.experiment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.vmalock.sim.CostModel;
+import io.github.vmalock.sim.callers.CostModel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
