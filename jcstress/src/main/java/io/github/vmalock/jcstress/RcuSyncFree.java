@@ -28,8 +28,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  *
  * This is the store-buffer shape the implementation notes of {@code rcu.GracePeriods} argue: it
  * fails for a reader that publishes its section with a release store ({@code RELEASE_PUBLICATION})
- * and for a grace period that does not wait ({@code SYNC_NO_WAIT}). Result {@code (r0, r1)}: r0 is 1 if the reader found
- * {@code x}, 0 if it found {@code z}.
+ * and for a grace period that does not wait ({@code SYNC_NO_WAIT}). Result {@code (r0, r1)}: r0 is
+ * 1 if the reader found {@code x}, 0 if it found {@code z}.
  */
 @JCStressTest
 @Description(
