@@ -1199,7 +1199,12 @@ public final class MmStruct implements AutoCloseable {
    * RCU section is internal). On a non-null return the caller holds one read reference.
    *
    * @param fromAddr where the scan stands (the previous VMA's end)
+   *     <p>The fallback's {@code mmap_read_lock_killable} is killable: interrupted while waiting,
+   *     it throws {@link MmErrnoException} with {@link Errno#EINTR} (the kernel's {@code
+   *     ERR_PTR(-EINTR)}), sets the interrupt status again and holds nothing (no mmap lock, no VMA
+   *     read lock, no RCU section of its own).
    * @return the next VMA read-locked, or null at the end of the address space
+   * @throws MmErrnoException EINTR if interrupted in the fallback's wait for the mmap lock
    * @throws IllegalStateException on reader-count overflow in the fallback (naming {@code
    *     VM_REFCNT_LIMIT}; nothing held), or if the fallback finds the calling thread holding the
    *     mmap lock
@@ -1251,8 +1256,23 @@ public final class MmStruct implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code lock_next_vma_under_mmap_lock}: {@code mmap_read_lock_killable}, look up again, {@code
+   * vma_start_read_locked}, {@code mmap_read_unlock}. Entered outside any RCU read section of this
+   * thread's making (the callers leave it first).
+   *
+   * @throws MmErrnoException EINTR if interrupted while waiting for the mmap lock ({@code
+   *     ERR_PTR(-EINTR)}); the interrupt status is set again and nothing is held
+   */
   private VmArea lockNextVmaUnderMmapLock(long fromAddr) {
-    mmapReadLock();
+    try {
+      mmapReadLockKillable();
+    } catch (InterruptedException e) {
+      // The fatal signal: ERR_PTR(-EINTR). The thread stays "killed" for its caller.
+      Thread.currentThread().interrupt();
+      throw new MmErrnoException(
+          Errno.EINTR, "lock_next_vma: interrupted in mmap_read_lock_killable", e);
+    }
     try {
       VmArea vma = mmMt.state(fromAddr).find(-1L);
       if (vma != null && !vma.startReadLocked()) {
@@ -1270,20 +1290,33 @@ public final class MmStruct implements AutoCloseable {
    * VM_GROWSDOWN} VMA, retakes the lock for writing, expands the stack down to {@code addr}'s page,
    * and downgrades.
    *
-   * <p>Context: may block. Locking: the calling thread must not hold the mmap lock. On a non-null
-   * return it holds the mmap read lock (release with {@link #mmapReadUnlock()}); on null it holds
-   * nothing.
+   * <p>Killable as the kernel's ({@code get_mmap_lock_carefully}: {@code mmap_read_trylock}, else
+   * {@code mmap_read_lock_killable}; {@code upgrade_mmap_lock_carefully}: {@code
+   * mmap_write_lock_killable}): the thread's interrupt is the fatal signal. Interrupted while
+   * waiting for either lock, it returns null holding nothing, with the interrupt status set again
+   * (the kernel's caller sees NULL and checks {@code fatal_signal_pending}). As in the kernel, an
+   * uncontended lock is taken even with an interrupt pending.
+   *
+   * <p>Context: may block (killably). Locking: the calling thread must not hold the mmap lock. On a
+   * non-null return it holds the mmap read lock (release with {@link #mmapReadUnlock()}); on null
+   * it holds nothing.
    *
    * @param addr the faulting address
-   * @return the VMA now covering {@code addr}, with the mmap read lock held; or null (no VMA, or
-   *     the stack could not grow: guard gap, overlap, below {@link #MMAP_MIN_ADDR})
+   * @return the VMA now covering {@code addr}, with the mmap read lock held; or null (no VMA, the
+   *     stack could not grow: guard gap, overlap, below {@link #MMAP_MIN_ADDR}; or interrupted)
    * @throws IllegalStateException if the calling thread holds the mmap lock, or inside {@link
    *     #noSleep(Runnable)}
    */
   public VmArea lockMmAndFindVma(long addr) {
     mightSleep("lock_mm_and_find_vma");
+    // get_mmap_lock_carefully(): mmap_read_trylock, else mmap_read_lock_killable.
     if (!mmapReadTrylock()) {
-      mmapReadLock();
+      try {
+        mmapReadLockKillable();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
     }
     VmArea vma = MmapOps.findVma(this, addr);
     if (vma != null && vma.vmStart <= addr) {
@@ -1293,9 +1326,15 @@ public final class MmStruct implements AutoCloseable {
       mmapReadUnlock();
       return null;
     }
-    // No atomic upgrade: drop the read lock, take the write lock, look up again.
+    // No atomic upgrade (upgrade_mmap_lock_carefully): drop the read lock, take the write lock
+    // killably, look up again.
     mmapReadUnlock();
-    mmapWriteLock();
+    try {
+      mmapWriteLockKillable();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
     boolean ok = false;
     try {
       vma = MmapOps.findVma(this, addr);

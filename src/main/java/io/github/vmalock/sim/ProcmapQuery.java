@@ -79,10 +79,19 @@ public final class ProcmapQuery implements KernelCaller {
         vma = mm.lockNextVma(addr);
         mmapLocked = false;
       } catch (MmErrnoException e) {
+        if (e.errno() == Errno.EINTR) {
+          return Outcome.REFUSED; // lock_next_vma's fallback was killed; interrupt status kept
+        }
         if (e.errno() != Errno.EAGAIN) {
           throw e;
         }
-        mm.mmapReadLock(); // fallback to mmap_lock on vm_refcnt overflow
+        // fallback to mmap_lock on vm_refcnt overflow: mmap_read_lock_killable()
+        try {
+          mm.mmapReadLockKillable();
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return Outcome.REFUSED;
+        }
         mmapLocked = true;
         vma = mm.findVma(addr);
       }

@@ -1,0 +1,71 @@
+package io.github.vmalock.mm;
+
+import static io.github.vmalock.mm.TestSupport.PAGE;
+import static io.github.vmalock.mm.VmFlags.VM_READ;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 15 item 4: the lock-path differences found by reading {@code mm/mmap_lock.c}, {@code
+ * include/linux/mmap_lock.h}, {@code mm/vma.c} and {@code fs/proc/task_mmu.c}, one test (or more)
+ * per difference.
+ */
+class KernelLockPathTest {
+  private static final long A = 0x4000_0000L;
+
+  private final MmStruct mm = MmStruct.builder().cache(new VmAreaCache()).build();
+
+  @AfterEach
+  void tearDown() {
+    Thread.interrupted();
+    TestSupport.closeIfQuiescent(mm);
+  }
+
+  private void assertNothingHeld(MmStruct m) {
+    assertThat(m.mmapLock().getReadHoldCount()).isZero();
+    assertThat(m.mmapLock().isWriteLockedByCurrentThread()).isFalse();
+    assertThat(m.rcu().isReadLocked()).as("no RCU read section left open").isFalse();
+  }
+
+  // ---- 1. killable waits
+
+  @Test
+  @DisplayName(
+      "lock_mm_and_find_vma interrupted behind a writer: null, interrupt kept, nothing held")
+  void lockMmAndFindVmaKillable() throws Exception {
+    VmArea v = mm.mmap(A, PAGE, VM_READ);
+    try (TestSupport.WriteHold hold = TestSupport.holdWriteLocked(mm, v)) {
+      Thread.currentThread().interrupt();
+      assertThat(mm.lockMmAndFindVma(A)).isNull();
+      assertThat(Thread.interrupted()).as("interrupt re-asserted").isTrue();
+      assertNothingHeld(mm);
+    }
+    Thread.interrupted();
+    VmArea got = mm.lockMmAndFindVma(A);
+    assertThat(got).isSameAs(v);
+    mm.mmapReadUnlock();
+  }
+
+  @Test
+  @DisplayName("lock_next_vma's fallback interrupted: EINTR, interrupt kept, nothing held")
+  void lockNextVmaKillable() throws Exception {
+    VmArea v = mm.mmap(A, PAGE, VM_READ);
+    try (TestSupport.WriteHold hold = TestSupport.holdWriteLocked(mm, v)) {
+      Thread.currentThread().interrupt();
+      assertThatThrownBy(() -> mm.lockNextVma(A - PAGE))
+          .isInstanceOf(MmErrnoException.class)
+          .satisfies(e -> assertThat(Errno.of(e)).contains(Errno.EINTR));
+      assertThat(Thread.interrupted()).as("interrupt re-asserted").isTrue();
+      assertNothingHeld(mm);
+      assertThat(v.refcnt()).as("no VMA read reference left").isEqualTo(1);
+    }
+    Thread.interrupted();
+    VmArea got = mm.lockNextVma(A - PAGE);
+    assertThat(got).isSameAs(v);
+    got.endRead();
+  }
+}
