@@ -85,13 +85,9 @@ public final class ProcmapQuery implements KernelCaller {
         if (e.errno() != Errno.EAGAIN) {
           throw e;
         }
-        // fallback to mmap_lock on vm_refcnt overflow: mmap_read_lock_killable()
-        try {
-          mm.mmapReadLockKillable();
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return Outcome.REFUSED;
-        }
+        // query_vma_find_by_addr(): "Fallback to mmap_lock on vma->vm_refcnt overflow",
+        // mmap_read_lock() (not killable there), then find_vma().
+        mm.mmapReadLock();
         mmapLocked = true;
         vma = mm.findVma(addr);
       }
