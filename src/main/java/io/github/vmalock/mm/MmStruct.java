@@ -65,11 +65,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p><b>State, continued.</b> {@code mm_lock_seq} is a {@link SeqCount}: odd exactly while a thread
  * holds the write lock, each write period with a fresh odd value, wrapping as the kernel's {@code
- * unsigned int}. The tree {@code mm_mt} is a {@link MapleTree} whose external writer lock is the
- * mmap write lock (it asserts the calling thread holds it); readers walk it lock-free inside an
- * {@link Rcu} read section. {@code vma_writer_wait} is an {@link RcuWait}: only the mmap-write-lock
- * holder ever waits for VMA readers, so one slot suffices. VMAs come from a {@link VmAreaCache}
- * that reuses freed objects at once, possibly for another mm.
+ * unsigned int}; in {@link LockMode#MMAP_LOCK_ONLY} it never moves (the kernel's stubs without
+ * {@code CONFIG_PER_VMA_LOCK}). The tree {@code mm_mt} is a {@link MapleTree} whose external writer
+ * lock is the mmap write lock (it asserts the calling thread holds it); readers walk it lock-free
+ * inside an {@link Rcu} read section. {@code vma_writer_wait} is an {@link RcuWait}: only the
+ * mmap-write-lock holder ever waits for VMA readers, so one slot suffices. VMAs come from a {@link
+ * VmAreaCache} that reuses freed objects at once, possibly for another mm.
  *
  * <p><b>{@code lock_vma_under_rcu}, step for step</b> ({@code mm/mmap_lock.c}):
  *
@@ -685,7 +686,7 @@ public final class MmStruct implements AutoCloseable {
 
   /**
    * {@code mmap_write_lock}: takes the mmap lock for writing and opens a write period ({@code
-   * mm_lock_seq} becomes odd).
+   * mm_lock_seq} becomes odd; unchanged in {@link LockMode#MMAP_LOCK_ONLY}).
    *
    * <p>Context: may block. Locking: the calling thread must not hold the mmap lock; on return it
    * holds it for writing.
@@ -704,7 +705,7 @@ public final class MmStruct implements AutoCloseable {
     } catch (InterruptedException e) {
       throw new AssertionError("uninterruptible down_write was interrupted", e);
     }
-    mmLockSeq.writeBegin();
+    mmLockSeqcountBegin();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_WRITE);
     }
@@ -731,7 +732,7 @@ public final class MmStruct implements AutoCloseable {
         || !mmapLock.writeLock().tryLock()) {
       downWrite(true);
     }
-    mmLockSeq.writeBegin();
+    mmLockSeqcountBegin();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_WRITE);
     }
@@ -891,9 +892,25 @@ public final class MmStruct implements AutoCloseable {
     }
   }
 
-  /** {@code vma_end_write_all}: {@code mm_lock_seqcount_end}, a release store of an even value. */
+  /**
+   * {@code mm_lock_seqcount_begin}: opens the write period (odd {@code mm_lock_seq}). Without
+   * per-VMA locks ({@link LockMode#MMAP_LOCK_ONLY}) the kernel's stub in {@code
+   * include/linux/mmap_lock.h} is empty: the sequence never moves.
+   */
+  private void mmLockSeqcountBegin() {
+    if (lockMode == LockMode.PER_VMA) {
+      mmLockSeq.writeBegin();
+    }
+  }
+
+  /**
+   * {@code vma_end_write_all}: {@code mm_lock_seqcount_end}, a release store of an even value; an
+   * empty stub in {@link LockMode#MMAP_LOCK_ONLY}, as without {@code CONFIG_PER_VMA_LOCK}.
+   */
   private void vmaEndWriteAll() {
-    mmLockSeq.writeEnd();
+    if (lockMode == LockMode.PER_VMA) {
+      mmLockSeq.writeEnd();
+    }
   }
 
   /**
@@ -916,9 +933,13 @@ public final class MmStruct implements AutoCloseable {
    *
    * @return the (even) sequence as an unsigned value, to pass to {@link
    *     #mmapLockSpeculateRetry(long)}, or {@code -1} if a writer holds the mmap lock (speculation
-   *     is pointless: take the lock)
+   *     is pointless: take the lock); always {@code -1} in {@link LockMode#MMAP_LOCK_ONLY}, whose
+   *     kernel stub returns false (no speculation without {@code CONFIG_PER_VMA_LOCK})
    */
   public long mmapLockSpeculateTryBegin() {
+    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
+      return -1;
+    }
     return mmLockSeq.tryBegin();
   }
 
@@ -929,12 +950,16 @@ public final class MmStruct implements AutoCloseable {
    * <p>Context: never blocks.
    *
    * @param seq a value returned by {@link #mmapLockSpeculateTryBegin()} (not {@code -1})
-   * @return true if the sequence moved
+   * @return true if the sequence moved; always true in {@link LockMode#MMAP_LOCK_ONLY} (the
+   *     kernel's stub: nothing read speculatively can be trusted there)
    * @throws IllegalArgumentException if {@code seq} is not such a value
    */
   public boolean mmapLockSpeculateRetry(long seq) {
     if (seq < 0 || seq > 0xFFFF_FFFFL || (seq & 1) != 0) {
       throw new IllegalArgumentException("not a value of mmapLockSpeculateTryBegin(): " + seq);
+    }
+    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
+      return true;
     }
     return mmLockSeq.retry(seq);
   }

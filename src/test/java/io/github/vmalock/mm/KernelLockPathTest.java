@@ -68,4 +68,50 @@ class KernelLockPathTest {
     assertThat(got).isSameAs(v);
     got.endRead();
   }
+
+  // ---- 6. MMAP_LOCK_ONLY as the kernel without CONFIG_PER_VMA_LOCK
+
+  @Test
+  @DisplayName("MMAP_LOCK_ONLY: mm_lock_seq never moves, speculation never starts, no VMA locks")
+  void mmapLockOnlyStubs() {
+    MmStruct m =
+        MmStruct.builder().cache(new VmAreaCache()).lockMode(LockMode.MMAP_LOCK_ONLY).build();
+    try {
+      int seq = m.mmLockSeq();
+      VmArea v = m.mmap(A, 2 * PAGE, VM_READ);
+      assertThat(m.mmLockSeq()).as("mm_lock_seqcount_begin/end are stubs").isEqualTo(seq);
+      m.mmapWriteLock();
+      try {
+        assertThat(m.mmLockSeq()).as("no odd sequence in a write period").isEqualTo(seq);
+        v.startWrite();
+        assertThat(v.isWriteLocked()).as("vma_start_write does nothing").isFalse();
+      } finally {
+        m.mmapWriteUnlock();
+      }
+      assertThat(m.mmLockSeq()).isEqualTo(seq);
+      assertThat(m.mmapLockSpeculateTryBegin())
+          .as("speculate_try_begin returns false")
+          .isEqualTo(-1);
+      assertThat(m.mmapLockSpeculateRetry(0)).as("speculate_retry returns true").isTrue();
+      m.munmap(A, PAGE); // vma_mark_detached does nothing either
+      assertThat(m.mmLockSeq()).isEqualTo(seq);
+      assertThat(m.lockVmaUnderRcu(A + PAGE)).isNull();
+      assertThatThrownBy(() -> m.mmapLockSpeculateRetry(1))
+          .as("bad input still named")
+          .isInstanceOf(IllegalArgumentException.class);
+    } finally {
+      m.close();
+    }
+  }
+
+  @Test
+  @DisplayName("PER_VMA: the same steps move mm_lock_seq and speculation works")
+  void perVmaSeqMoves() {
+    int seq = mm.mmLockSeq();
+    mm.mmap(A, PAGE, VM_READ);
+    assertThat(mm.mmLockSeq()).isEqualTo(seq + 2);
+    long s = mm.mmapLockSpeculateTryBegin();
+    assertThat(s).isEqualTo(Integer.toUnsignedLong(seq + 2));
+    assertThat(mm.mmapLockSpeculateRetry(s)).isFalse();
+  }
 }
