@@ -1219,9 +1219,14 @@ public final class MmStruct implements AutoCloseable {
    * came meanwhile or a second walk finds the same VMA first; otherwise it falls back to the mmap
    * read lock ({@code lock_next_vma_under_mmap_lock}). It never reports a gap that did not exist.
    *
+   * <p>A convenience: it opens the RCU read section itself, calls {@link #lockNextVma(Rcu.Reader,
+   * long)} (the kernel's contract, whose caller holds the section across calls) and closes the
+   * section before it returns. Callers that scan several VMAs in one section, as {@code
+   * fs/proc/task_mmu.c} does, use the two-argument form.
+   *
    * <p>Context: may block, only in the fallback. Locking: the caller holds nothing of this mm's
-   * mmap lock (unlike the kernel, whose caller holds the RCU read lock and an iterator; here the
-   * RCU section is internal). On a non-null return the caller holds one read reference.
+   * mmap lock, and no RCU section of this mm's domain on return that it did not hold on entry. On a
+   * non-null return the caller holds one read reference.
    *
    * @param fromAddr where the scan stands (the previous VMA's end)
    *     <p>The fallback's {@code mmap_read_lock_killable} is killable: interrupted while waiting,
@@ -1241,43 +1246,99 @@ public final class MmStruct implements AutoCloseable {
       throw new UnsupportedOperationException(
           "lock_next_vma needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
     }
-    mightSleep("lock_next_vma");
     Rcu.Reader rd = rcu.reader();
     rd.lock();
+    try {
+      return lockNextVma(rd, fromAddr);
+    } finally {
+      rd.unlock();
+    }
+  }
+
+  /**
+   * {@code lock_next_vma} with the kernel's contract: the caller holds the RCU read lock across
+   * calls, as {@code fs/proc/task_mmu.c} does ({@code lock_vma_range} / {@code query_vma_setup}
+   * take {@code rcu_read_lock()}, {@code unlock_vma_range} / {@code query_vma_teardown} drop it).
+   * Finds the first VMA with {@code end > fromAddr} and read-locks it, lock-free when possible, as
+   * {@link #lockNextVma(long)} describes.
+   *
+   * <p>Locking: on entry the calling thread is inside a read section of this mm's {@link Rcu}
+   * through {@code rd} (asserted: {@code RCU_LOCKDEP_WARN(!rcu_read_lock_held())}), and holds
+   * nothing of the mmap lock. On every return, and on every exception after the checks, it is
+   * inside the section again, as on entry: the mmap-lock fallback ({@code
+   * lock_next_vma_under_mmap_lock}) leaves the section before it may sleep and re-enters it after
+   * ({@code rcu_read_unlock(); ... rcu_read_lock();}), so a pointer the caller read under the
+   * section before the call must not be used after it. On a non-null return the caller also holds
+   * one read reference ({@link VmArea#endRead()}).
+   *
+   * <p>Context: may block, only in the fallback, outside the section; killable there (EINTR).
+   *
+   * @param rd the calling thread's reader of {@link #rcu()}, locked
+   * @param fromAddr where the scan stands (the previous VMA's end)
+   * @return the next VMA read-locked, or null at the end of the address space
+   * @throws IllegalArgumentException if {@code rd} is null or of another domain (nothing changed)
+   * @throws IllegalStateException if {@code rd} is not inside a read section (nothing changed); as
+   *     {@link #lockNextVma(long)} otherwise
+   * @throws MmErrnoException EAGAIN (reader-count overflow) or EINTR (interrupted), from the
+   *     fallback, the section re-entered
+   * @throws UnsupportedOperationException in {@link LockMode#MMAP_LOCK_ONLY}
+   */
+  public VmArea lockNextVma(Rcu.Reader rd, long fromAddr) {
+    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
+      throw new UnsupportedOperationException(
+          "lock_next_vma needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
+    }
+    if (rd == null || rd.domain() != rcu) {
+      throw new IllegalArgumentException(
+          "lock_next_vma: rd must be a reader of this mm's RCU domain " + rcu + ": " + rd);
+    }
+    if (!rd.isLocked()) {
+      throw new IllegalStateException("lock_next_vma: no rcu read lock held (RCU_LOCKDEP_WARN)");
+    }
+    mightSleep("lock_next_vma");
     for (; ; ) {
-      long seq = mmLockSeq.tryBegin();
+      long seq = mmapLockSpeculateTryBegin();
       VmArea vma = mmMt.state(fromAddr).find(-1L);
       if (vma == null) {
-        rd.unlock();
         return null;
       }
       vma = faithful ? vmaStartRead(vma, rd) : protocol.startRead(steps, vma, rd);
       if (vma == EAGAIN) {
+        // Detached under us; vma_start_read left the section: re-enter, search again.
         rd.lock();
         continue;
       }
       if (vma == null) {
-        return lockNextVmaUnderMmapLock(fromAddr);
+        // fallback: vma_start_read already left the section.
+        return lockNextVmaFallback(rd, fromAddr);
       }
       if (fromAddr >= vma.vmEnd) {
-        // Shrunk or recycled behind the scan position.
+        // Shrunk or recycled behind the scan position (fallback_unlock).
         rd.unlock();
         vma.refcountPut(this);
-        return lockNextVmaUnderMmapLock(fromAddr);
+        return lockNextVmaFallback(rd, fromAddr);
       }
       if (fromAddr < vma.vmStart && (seq < 0 || mmLockSeq.retry(seq))) {
         // A writer may have removed or shrunk what came before: check nothing precedes it now.
         if (mmMt.state(fromAddr).find(-1L) != vma) {
           rd.unlock();
           vma.refcountPut(this);
-          return lockNextVmaUnderMmapLock(fromAddr);
+          return lockNextVmaFallback(rd, fromAddr);
         }
       }
-      rd.unlock();
       if (debug) {
         tracker.acquired(vma, LOCK_VMA_READ);
       }
-      return vma;
+      return vma; // the caller's section is still held
+    }
+  }
+
+  /** The fallback, entered outside the section; re-enters it on every way out. */
+  private VmArea lockNextVmaFallback(Rcu.Reader rd, long fromAddr) {
+    try {
+      return lockNextVmaUnderMmapLock(fromAddr);
+    } finally {
+      rd.lock(); // rcu_read_lock() after lock_next_vma_under_mmap_lock(), even on ERR_PTR
     }
   }
 

@@ -5,6 +5,7 @@ import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmErrnoException;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
+import io.github.vmalock.rcu.Rcu;
 import java.util.SplittableRandom;
 
 /**
@@ -76,7 +77,14 @@ public final class ProcmapQuery implements KernelCaller {
       vma = mm.findVma(addr);
     } else {
       try {
-        vma = mm.lockNextVma(addr);
+        // query_vma_find_by_addr(): rcu_read_lock(); lock_next_vma(); rcu_read_unlock().
+        Rcu.Reader rd = mm.rcu().reader();
+        rd.lock();
+        try {
+          vma = mm.lockNextVma(rd, addr);
+        } finally {
+          rd.unlock();
+        }
         mmapLocked = false;
       } catch (MmErrnoException e) {
         if (e.errno() == Errno.EINTR) {

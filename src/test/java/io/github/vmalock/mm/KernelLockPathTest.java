@@ -114,4 +114,58 @@ class KernelLockPathTest {
     assertThat(s).isEqualTo(Integer.toUnsignedLong(seq + 2));
     assertThat(mm.mmapLockSpeculateRetry(s)).isFalse();
   }
+
+  // ---- 5. lock_next_vma with the caller holding RCU
+
+  @Test
+  @DisplayName("lock_next_vma(rd, from): the caller's RCU section is held on entry and on return")
+  void lockNextVmaCallerRcu() {
+    VmArea v = mm.mmap(A, PAGE, VM_READ);
+    VmArea w = mm.mmap(A + 4 * PAGE, PAGE, VM_READ);
+    io.github.vmalock.rcu.Rcu.Reader rd = mm.rcu().reader();
+    assertThatThrownBy(() -> mm.lockNextVma(rd, 0))
+        .as("RCU_LOCKDEP_WARN: no rcu read lock held")
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("rcu");
+    assertThatThrownBy(() -> mm.lockNextVma(null, 0)).isInstanceOf(IllegalArgumentException.class);
+    rd.lock();
+    try {
+      VmArea a = mm.lockNextVma(rd, 0);
+      assertThat(a).isSameAs(v);
+      assertThat(rd.isLocked()).as("section still held after a lock-free hit").isTrue();
+      VmArea b = mm.lockNextVma(rd, a.end());
+      assertThat(b).isSameAs(w);
+      a.endRead();
+      b.endRead();
+      assertThat(mm.lockNextVma(rd, w.end())).isNull();
+      assertThat(rd.isLocked()).isTrue();
+    } finally {
+      rd.unlock();
+    }
+    assertThat(rd.isLocked()).isFalse();
+  }
+
+  @Test
+  @DisplayName("lock_next_vma(rd, from): the fallback leaves the section to sleep, re-enters it")
+  void lockNextVmaCallerRcuFallback() throws Exception {
+    VmArea v = mm.mmap(A, PAGE, VM_READ);
+    io.github.vmalock.rcu.Rcu.Reader rd = mm.rcu().reader();
+    try (TestSupport.WriteHold hold = TestSupport.holdWriteLocked(mm, v)) {
+      rd.lock();
+      try {
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(() -> mm.lockNextVma(rd, 0))
+            .satisfies(e -> assertThat(Errno.of(e)).contains(Errno.EINTR));
+        assertThat(Thread.interrupted()).isTrue();
+        assertThat(rd.isLocked()).as("re-entered after ERR_PTR(-EINTR)").isTrue();
+      } finally {
+        rd.unlock();
+      }
+    }
+    // With the writer gone, the convenience form opens and closes its own section.
+    VmArea got = mm.lockNextVma(0);
+    assertThat(got).isSameAs(v);
+    assertThat(rd.isLocked()).as("the convenience closes its section").isFalse();
+    got.endRead();
+  }
 }
