@@ -14,7 +14,11 @@ public enum LockMode {
    * MmStruct#lockVmaUnderRcu(long)} always returns null, VMA write locks, attach and detach do
    * nothing, and VMA read locks cannot be taken ({@link MmStruct#vmaStartReadUnlocked(long)},
    * {@link MmStruct#lockNextVma(long)} and {@link VmArea#startReadLocked()} throw {@link
-   * UnsupportedOperationException}): every reader uses the mmap lock.
+   * UnsupportedOperationException}): every reader uses the mmap lock. As the stubs of {@code
+   * include/linux/mmap_lock.h} without {@code CONFIG_PER_VMA_LOCK}, the mmap write lock does not
+   * move {@code mm_lock_seq} ({@link MmStruct#mmLockSeq()} stays where it was built), {@link
+   * MmStruct#mmapLockSpeculateTryBegin()} always fails ({@code -1}) and {@link
+   * MmStruct#mmapLockSpeculateRetry(long)} always says retry.
    */
   MMAP_LOCK_ONLY
 }

@@ -114,7 +114,8 @@ public final class MmStruct implements AutoCloseable {
    * State. mmapLock is the lock of MmapRwsem, a non-fair ReentrantReadWriteLock with the rwsem's
    * trylock rule and writer handoff in front of it (see that class). mm_lock_seq is a SeqCount:
    * odd exactly while a thread holds the write lock, each write period with a fresh odd value,
-   * wrapping as the kernel's unsigned int. The tree mm_mt is a MapleTree whose external writer
+   * wrapping as the kernel's unsigned int; in LockMode.MMAP_LOCK_ONLY it never moves (the
+   * kernel's stubs without CONFIG_PER_VMA_LOCK). The tree mm_mt is a MapleTree whose external writer
    * lock is the mmap write lock (it asserts the calling thread holds it); readers walk it
    * lock-free inside an Rcu read section. vma_writer_wait is an RcuWait: only the
    * mmap-write-lock holder ever waits for VMA readers, so one slot suffices. VMAs come from a
@@ -165,11 +166,13 @@ public final class MmStruct implements AutoCloseable {
    *
    * Address-space operations take the mmap write lock, vma_start_write every VMA they change or
    * remove before changing it, install new VMAs write-locked (so readers wait for the period to
-   * end), publish each change in the tree with one store, then detach removed VMAs (waiting for
-   * transient readers) and free them to the cache, where they may be reused at once. munmap
-   * downgrades to the read lock after the detach and frees (and runs its WriterWork) under it. A
-   * MAP_FIXED mapping stores the new VMA over the old ones before detaching them, so a reader
-   * never sees a gap there. The steps, and what each relies on, are in the notes of VmaOps and
+   * end), publish each change in the tree with one store, and detach removed VMAs (waiting for
+   * transient readers) before freeing them to the cache, where they may be reused at once. munmap
+   * detaches each VMA while it is still in the tree and then clears the range, as
+   * vms_gather_munmap_vmas and vma_iter_clear_gfp do (a reader that finds a detached VMA in the
+   * tree is refused by vma_start_read); it downgrades to the read lock after that and frees (and
+   * runs its WriterWork) under it. A MAP_FIXED mapping stores the new VMA over the old ones before
+   * detaching them, so a reader never sees a gap there. The steps, and what each relies on, are in the notes of VmaOps and
    * MmapOps.
    *
    * Known weak points. The mmap lock is owner-checked: mmap_read_unlock_non_owner is not
@@ -656,7 +659,7 @@ public final class MmStruct implements AutoCloseable {
 
   /**
    * {@code mmap_write_lock}: takes the mmap lock for writing and opens a write period ({@code
-   * mm_lock_seq} becomes odd).
+   * mm_lock_seq} becomes odd; unchanged in {@link LockMode#MMAP_LOCK_ONLY}).
    *
    * <p>Context: may block. Locking: the calling thread must not hold the mmap lock; on return it
    * holds it for writing.
@@ -671,7 +674,7 @@ public final class MmStruct implements AutoCloseable {
       checkLockOrder("mmap_write_lock");
     }
     rwsem.downWrite();
-    mmLockSeq.writeBegin();
+    mmLockSeqcountBegin();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_WRITE);
     }
@@ -693,7 +696,7 @@ public final class MmStruct implements AutoCloseable {
       checkLockOrder("mmap_write_lock_killable");
     }
     rwsem.downWriteKillable();
-    mmLockSeq.writeBegin();
+    mmLockSeqcountBegin();
     if (debug) {
       tracker.acquired(this, LOCK_MMAP_WRITE);
     }
@@ -749,9 +752,25 @@ public final class MmStruct implements AutoCloseable {
     return rwsem.handoffs();
   }
 
-  /** {@code vma_end_write_all}: {@code mm_lock_seqcount_end}, a release store of an even value. */
+  /**
+   * {@code mm_lock_seqcount_begin}: opens the write period (odd {@code mm_lock_seq}). Without
+   * per-VMA locks ({@link LockMode#MMAP_LOCK_ONLY}) the kernel's stub in {@code
+   * include/linux/mmap_lock.h} is empty: the sequence never moves.
+   */
+  private void mmLockSeqcountBegin() {
+    if (lockMode == LockMode.PER_VMA) {
+      mmLockSeq.writeBegin();
+    }
+  }
+
+  /**
+   * {@code vma_end_write_all}: {@code mm_lock_seqcount_end}, a release store of an even value; an
+   * empty stub in {@link LockMode#MMAP_LOCK_ONLY}, as without {@code CONFIG_PER_VMA_LOCK}.
+   */
   private void vmaEndWriteAll() {
-    mmLockSeq.writeEnd();
+    if (lockMode == LockMode.PER_VMA) {
+      mmLockSeq.writeEnd();
+    }
   }
 
   /**
@@ -774,9 +793,13 @@ public final class MmStruct implements AutoCloseable {
    *
    * @return the (even) sequence as an unsigned value, to pass to {@link
    *     #mmapLockSpeculateRetry(long)}, or {@code -1} if a writer holds the mmap lock (speculation
-   *     is pointless: take the lock)
+   *     is pointless: take the lock); always {@code -1} in {@link LockMode#MMAP_LOCK_ONLY}, whose
+   *     kernel stub returns false (no speculation without {@code CONFIG_PER_VMA_LOCK})
    */
   public long mmapLockSpeculateTryBegin() {
+    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
+      return -1;
+    }
     return mmLockSeq.tryBegin();
   }
 
@@ -787,12 +810,16 @@ public final class MmStruct implements AutoCloseable {
    * <p>Context: never blocks.
    *
    * @param seq a value returned by {@link #mmapLockSpeculateTryBegin()} (not {@code -1})
-   * @return true if the sequence moved
+   * @return true if the sequence moved; always true in {@link LockMode#MMAP_LOCK_ONLY} (the
+   *     kernel's stub: nothing read speculatively can be trusted there)
    * @throws IllegalArgumentException if {@code seq} is not such a value
    */
   public boolean mmapLockSpeculateRetry(long seq) {
     if (seq < 0 || seq > 0xFFFF_FFFFL || (seq & 1) != 0) {
       throw new IllegalArgumentException("not a value of mmapLockSpeculateTryBegin(): " + seq);
+    }
+    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
+      return true;
     }
     return mmLockSeq.retry(seq);
   }
@@ -1045,12 +1072,22 @@ public final class MmStruct implements AutoCloseable {
    * came meanwhile or a second walk finds the same VMA first; otherwise it falls back to the mmap
    * read lock ({@code lock_next_vma_under_mmap_lock}). It never reports a gap that did not exist.
    *
+   * <p>A convenience: it opens the RCU read section itself, calls {@link #lockNextVma(Rcu.Reader,
+   * long)} (the kernel's contract, whose caller holds the section across calls) and closes the
+   * section before it returns. Callers that scan several VMAs in one section, as {@code
+   * fs/proc/task_mmu.c} does, use the two-argument form.
+   *
    * <p>Context: may block, only in the fallback. Locking: the caller holds nothing of this mm's
-   * mmap lock (unlike the kernel, whose caller holds the RCU read lock and an iterator; here the
-   * RCU section is internal). On a non-null return the caller holds one read reference.
+   * mmap lock, and no RCU section of this mm's domain on return that it did not hold on entry. On a
+   * non-null return the caller holds one read reference.
    *
    * @param fromAddr where the scan stands (the previous VMA's end)
+   *     <p>The fallback's {@code mmap_read_lock_killable} is killable: interrupted while waiting,
+   *     it throws {@link MmErrnoException} with {@link Errno#EINTR} (the kernel's {@code
+   *     ERR_PTR(-EINTR)}), sets the interrupt status again and holds nothing (no mmap lock, no VMA
+   *     read lock, no RCU section of its own).
    * @return the next VMA read-locked, or null at the end of the address space
+   * @throws MmErrnoException EINTR if interrupted in the fallback's wait for the mmap lock
    * @throws IllegalStateException on reader-count overflow in the fallback (naming {@code
    *     VM_REFCNT_LIMIT}; nothing held), or if the fallback finds the calling thread holding the
    *     mmap lock
@@ -1062,48 +1099,119 @@ public final class MmStruct implements AutoCloseable {
       throw new UnsupportedOperationException(
           "lock_next_vma needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
     }
-    mightSleep("lock_next_vma");
     Rcu.Reader rd = rcu.reader();
     rd.lock();
+    try {
+      return lockNextVma(rd, fromAddr);
+    } finally {
+      rd.unlock();
+    }
+  }
+
+  /**
+   * {@code lock_next_vma} with the kernel's contract: the caller holds the RCU read lock across
+   * calls, as {@code fs/proc/task_mmu.c} does ({@code lock_vma_range} / {@code query_vma_setup}
+   * take {@code rcu_read_lock()}, {@code unlock_vma_range} / {@code query_vma_teardown} drop it).
+   * Finds the first VMA with {@code end > fromAddr} and read-locks it, lock-free when possible, as
+   * {@link #lockNextVma(long)} describes.
+   *
+   * <p>Locking: on entry the calling thread is inside a read section of this mm's {@link Rcu}
+   * through {@code rd} (asserted: {@code RCU_LOCKDEP_WARN(!rcu_read_lock_held())}), and holds
+   * nothing of the mmap lock. On every return, and on every exception after the checks, it is
+   * inside the section again, as on entry: the mmap-lock fallback ({@code
+   * lock_next_vma_under_mmap_lock}) leaves the section before it may sleep and re-enters it after
+   * ({@code rcu_read_unlock(); ... rcu_read_lock();}), so a pointer the caller read under the
+   * section before the call must not be used after it. On a non-null return the caller also holds
+   * one read reference ({@link VmArea#endRead()}).
+   *
+   * <p>Context: may block, only in the fallback, outside the section; killable there (EINTR).
+   *
+   * @param rd the calling thread's reader of {@link #rcu()}, locked
+   * @param fromAddr where the scan stands (the previous VMA's end)
+   * @return the next VMA read-locked, or null at the end of the address space
+   * @throws IllegalArgumentException if {@code rd} is null or of another domain (nothing changed)
+   * @throws IllegalStateException if {@code rd} is not inside a read section (nothing changed); as
+   *     {@link #lockNextVma(long)} otherwise
+   * @throws MmErrnoException EAGAIN (reader-count overflow) or EINTR (interrupted), from the
+   *     fallback, the section re-entered
+   * @throws UnsupportedOperationException in {@link LockMode#MMAP_LOCK_ONLY}
+   */
+  public VmArea lockNextVma(Rcu.Reader rd, long fromAddr) {
+    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
+      throw new UnsupportedOperationException(
+          "lock_next_vma needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
+    }
+    if (rd == null || rd.domain() != rcu) {
+      throw new IllegalArgumentException(
+          "lock_next_vma: rd must be a reader of this mm's RCU domain " + rcu + ": " + rd);
+    }
+    if (!rd.isLocked()) {
+      throw new IllegalStateException("lock_next_vma: no rcu read lock held (RCU_LOCKDEP_WARN)");
+    }
+    mightSleep("lock_next_vma");
     for (; ; ) {
-      long seq = mmLockSeq.tryBegin();
+      long seq = mmapLockSpeculateTryBegin();
       VmArea vma = mmMt.state(fromAddr).find(-1L);
       if (vma == null) {
-        rd.unlock();
         return null;
       }
       vma = faithful ? vmaStartRead(vma, rd) : protocol.startRead(steps, vma, rd);
       if (vma == EAGAIN) {
+        // Detached under us; vma_start_read left the section: re-enter, search again.
         rd.lock();
         continue;
       }
       if (vma == null) {
-        return lockNextVmaUnderMmapLock(fromAddr);
+        // fallback: vma_start_read already left the section.
+        return lockNextVmaFallback(rd, fromAddr);
       }
       if (fromAddr >= vma.vmEnd) {
-        // Shrunk or recycled behind the scan position.
+        // Shrunk or recycled behind the scan position (fallback_unlock).
         rd.unlock();
         vma.refcountPut(this);
-        return lockNextVmaUnderMmapLock(fromAddr);
+        return lockNextVmaFallback(rd, fromAddr);
       }
       if (fromAddr < vma.vmStart && (seq < 0 || mmLockSeq.retry(seq))) {
         // A writer may have removed or shrunk what came before: check nothing precedes it now.
         if (mmMt.state(fromAddr).find(-1L) != vma) {
           rd.unlock();
           vma.refcountPut(this);
-          return lockNextVmaUnderMmapLock(fromAddr);
+          return lockNextVmaFallback(rd, fromAddr);
         }
       }
-      rd.unlock();
       if (debug) {
         tracker.acquired(vma, LOCK_VMA_READ);
       }
-      return vma;
+      return vma; // the caller's section is still held
     }
   }
 
+  /** The fallback, entered outside the section; re-enters it on every way out. */
+  private VmArea lockNextVmaFallback(Rcu.Reader rd, long fromAddr) {
+    try {
+      return lockNextVmaUnderMmapLock(fromAddr);
+    } finally {
+      rd.lock(); // rcu_read_lock() after lock_next_vma_under_mmap_lock(), even on ERR_PTR
+    }
+  }
+
+  /**
+   * {@code lock_next_vma_under_mmap_lock}: {@code mmap_read_lock_killable}, look up again, {@code
+   * vma_start_read_locked}, {@code mmap_read_unlock}. Entered outside any RCU read section of this
+   * thread's making (the callers leave it first).
+   *
+   * @throws MmErrnoException EINTR if interrupted while waiting for the mmap lock ({@code
+   *     ERR_PTR(-EINTR)}); the interrupt status is set again and nothing is held
+   */
   private VmArea lockNextVmaUnderMmapLock(long fromAddr) {
-    mmapReadLock();
+    try {
+      mmapReadLockKillable();
+    } catch (InterruptedException e) {
+      // The fatal signal: ERR_PTR(-EINTR). The thread stays "killed" for its caller.
+      Thread.currentThread().interrupt();
+      throw new MmErrnoException(
+          Errno.EINTR, "lock_next_vma: interrupted in mmap_read_lock_killable", e);
+    }
     try {
       VmArea vma = mmMt.state(fromAddr).find(-1L);
       if (vma != null && !vma.startReadLocked()) {
@@ -1121,20 +1229,33 @@ public final class MmStruct implements AutoCloseable {
    * VM_GROWSDOWN} VMA, retakes the lock for writing, expands the stack down to {@code addr}'s page,
    * and downgrades.
    *
-   * <p>Context: may block. Locking: the calling thread must not hold the mmap lock. On a non-null
-   * return it holds the mmap read lock (release with {@link #mmapReadUnlock()}); on null it holds
-   * nothing.
+   * <p>Killable as the kernel's ({@code get_mmap_lock_carefully}: {@code mmap_read_trylock}, else
+   * {@code mmap_read_lock_killable}; {@code upgrade_mmap_lock_carefully}: {@code
+   * mmap_write_lock_killable}): the thread's interrupt is the fatal signal. Interrupted while
+   * waiting for either lock, it returns null holding nothing, with the interrupt status set again
+   * (the kernel's caller sees NULL and checks {@code fatal_signal_pending}). As in the kernel, an
+   * uncontended lock is taken even with an interrupt pending.
+   *
+   * <p>Context: may block (killably). Locking: the calling thread must not hold the mmap lock. On a
+   * non-null return it holds the mmap read lock (release with {@link #mmapReadUnlock()}); on null
+   * it holds nothing.
    *
    * @param addr the faulting address
-   * @return the VMA now covering {@code addr}, with the mmap read lock held; or null (no VMA, or
-   *     the stack could not grow: guard gap, overlap, below {@link #MMAP_MIN_ADDR})
+   * @return the VMA now covering {@code addr}, with the mmap read lock held; or null (no VMA, the
+   *     stack could not grow: guard gap, overlap, below {@link #MMAP_MIN_ADDR}; or interrupted)
    * @throws IllegalStateException if the calling thread holds the mmap lock, or inside {@link
    *     #noSleep(Runnable)}
    */
   public VmArea lockMmAndFindVma(long addr) {
     mightSleep("lock_mm_and_find_vma");
+    // get_mmap_lock_carefully(): mmap_read_trylock, else mmap_read_lock_killable.
     if (!mmapReadTrylock()) {
-      mmapReadLock();
+      try {
+        mmapReadLockKillable();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
     }
     VmArea vma = MmapOps.findVma(this, addr);
     if (vma != null && vma.vmStart <= addr) {
@@ -1144,9 +1265,15 @@ public final class MmStruct implements AutoCloseable {
       mmapReadUnlock();
       return null;
     }
-    // No atomic upgrade: drop the read lock, take the write lock, look up again.
+    // No atomic upgrade (upgrade_mmap_lock_carefully): drop the read lock, take the write lock
+    // killably, look up again.
     mmapReadUnlock();
-    mmapWriteLock();
+    try {
+      mmapWriteLockKillable();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
     boolean ok = false;
     try {
       vma = MmapOps.findVma(this, addr);

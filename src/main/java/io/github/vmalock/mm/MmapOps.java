@@ -291,9 +291,11 @@ final class MmapOps {
 
   /**
    * {@code __vm_munmap(unlock = true)}: the body of {@link MmStruct#munmap(long, long)}. Under the
-   * write lock: split, write-lock, clear from the tree, detach (waiting for readers), count; then
-   * {@code mmap_write_downgrade()}, the page-table work ({@link WriterWork#afterDowngrade}) and the
-   * frees under the read lock, as {@code vms_complete_munmap_vmas()} does.
+   * write lock: split, write-lock and detach each VMA (waiting for transient readers) while it is
+   * still in the tree, count, then clear the range from the tree (the kernel's order: {@code
+   * vms_gather_munmap_vmas}, then {@code vma_iter_clear_gfp}); then {@code mmap_write_downgrade()},
+   * the page-table work ({@link WriterWork#afterDowngrade}) and the frees under the read lock, as
+   * {@code vms_complete_munmap_vmas()} does.
    */
   static void munmap(MmStruct mm, long addr, long length) {
     checkRange(mm, "munmap", addr, length);

@@ -361,10 +361,10 @@ public final class VmArea {
    * (read or write); no writer can then be excluding readers, so no sequence check is needed. On
    * success the caller holds a read reference and must call {@link #endRead()} once.
    *
-   * @return true with a read reference; false only if the count is at {@link #VM_REFCNT_LIMIT}
-   *     (overflow: nothing taken)
-   * @throws IllegalStateException if the mmap lock is not held, or the VMA is detached (a stale
-   *     pointer: the caller did not look it up under the lock)
+   * @return true with a read reference; false, nothing taken, if the count is at the mm's reader
+   *     limit (overflow) or 0 (the VMA is detached: {@code __refcount_inc_not_zero_limited_acquire}
+   *     fails on 0, as the kernel's {@code vma_start_read_locked} does)
+   * @throws IllegalStateException if the mmap lock is not held
    * @throws UnsupportedOperationException in {@link LockMode#MMAP_LOCK_ONLY}
    */
   public boolean startReadLocked() {
@@ -379,10 +379,7 @@ public final class VmArea {
     mm.mmapAssertLocked();
     int old = tryIncrementForRead(mm.refcntLimit);
     if (!Refcount.admitted(old, mm.refcntLimit)) {
-      if (old == 0) {
-        throw new IllegalStateException(
-            "vma_start_read_locked on a detached VMA (stale pointer): " + this);
-      }
+      // __refcount_inc_not_zero_limited_acquire fails on 0 (detached) as on the limit: false.
       return false;
     }
     if (mm.debug) {

@@ -259,8 +259,9 @@ final class VmaOps {
 
   /**
    * {@code vms_gather_munmap_vmas} and the locked half of {@code vms_complete_munmap_vmas}: splits
-   * the VMAs at the range's ends, write-locks the ones inside, clears the range from the tree,
-   * detaches them (waiting for transient readers) and takes them off {@code map_count}. Mmap write
+   * the VMAs at the range's ends, write-locks and detaches each one inside (waiting for transient
+   * readers) while it is still in the tree, takes them off {@code map_count}, and then clears the
+   * range from the tree ({@code vma_iter_clear_gfp} in {@code do_vmi_align_munmap}). Mmap write
    * lock held; on return the VMAs are detached but not freed (see {@link #freeDetached}).
    *
    * @return the detached VMAs, lowest first; empty (nothing changed) over a hole
@@ -282,17 +283,30 @@ final class VmaOps {
     if (rightPiece) {
       splitVma(mm, overlap.get(overlap.size() - 1), end, false);
     }
+    /*
+     * The kernel's order (mm/vma.c): vms_gather_munmap_vmas() write-locks and detaches each VMA
+     * while it is still in mm_mt,
+     *
+     *     vma_start_write(next);
+     *     mas_set(mas_detach, vms->vma_count++);
+     *     error = mas_store_gfp(mas_detach, next, GFP_KERNEL);
+     *     ...
+     *     vma_mark_detached(next);
+     *
+     * and only then does do_vmi_align_munmap() clear the range from the tree
+     * (vma_iter_clear_gfp(vmi, start, end, GFP_KERNEL)); vms_clear_ptes() comes later still, in
+     * vms_complete_munmap_vmas(). A lock-free reader that finds such a VMA in the tree meanwhile
+     * sees vm_refcnt 0 and fails vma_start_read with -EAGAIN: lock_vma_under_rcu walks again.
+     */
     for (VmArea v : overlap) {
       v.startWrite();
-    }
-    mm.mmMt.storeRange(start, end - 1, null);
-    for (VmArea v : overlap) {
       v.markDetached();
       if (mm.strictRefcount && v.refcnt() != 0) {
         throw new IllegalStateException("vm_area_free of an attached VMA: " + v);
       }
       mm.mapCount--;
     }
+    mm.mmMt.storeRange(start, end - 1, null);
     assert mm.mapCount == newCount
         : "munmap planned map_count " + newCount + ", got " + mm.mapCount;
     return overlap;

@@ -6,6 +6,7 @@ import io.github.vmalock.mm.MmErrnoException;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
 import io.github.vmalock.mm.VmFlags;
+import io.github.vmalock.rcu.Rcu;
 import io.github.vmalock.sim.world.AddressLayout;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
@@ -225,7 +226,17 @@ public final class ProcMapsReader implements KernelCaller {
           vma = mm.findVma(scan.from); // vma_next() under mmap_lock
         } else {
           try {
-            vma = mm.lockNextVma(scan.from);
+            // get_next_vma(): lock_next_vma() with the caller's RCU section (kernel: held from
+            // lock_vma_range() to unlock_vma_range(), across the lines; here entered per line and
+            // left before the line's cost is spent, so that the simulated hold, which may sleep,
+            // is not inside a read section).
+            Rcu.Reader rd = mm.rcu().reader();
+            rd.lock();
+            try {
+              vma = mm.lockNextVma(rd, scan.from);
+            } finally {
+              rd.unlock();
+            }
           } catch (MmErrnoException e) {
             if (e.errno() != Errno.EAGAIN) {
               throw e;

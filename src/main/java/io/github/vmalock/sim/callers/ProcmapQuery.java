@@ -5,6 +5,7 @@ import io.github.vmalock.mm.LockMode;
 import io.github.vmalock.mm.MmErrnoException;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
+import io.github.vmalock.rcu.Rcu;
 import io.github.vmalock.sim.world.AddressLayout;
 import java.util.SplittableRandom;
 
@@ -77,13 +78,25 @@ public final class ProcmapQuery implements KernelCaller {
       vma = mm.findVma(addr);
     } else {
       try {
-        vma = mm.lockNextVma(addr);
+        // query_vma_find_by_addr(): rcu_read_lock(); lock_next_vma(); rcu_read_unlock().
+        Rcu.Reader rd = mm.rcu().reader();
+        rd.lock();
+        try {
+          vma = mm.lockNextVma(rd, addr);
+        } finally {
+          rd.unlock();
+        }
         mmapLocked = false;
       } catch (MmErrnoException e) {
+        if (e.errno() == Errno.EINTR) {
+          return Outcome.REFUSED; // lock_next_vma's fallback was killed; interrupt status kept
+        }
         if (e.errno() != Errno.EAGAIN) {
           throw e;
         }
-        mm.mmapReadLock(); // fallback to mmap_lock on vm_refcnt overflow
+        // query_vma_find_by_addr(): "Fallback to mmap_lock on vma->vm_refcnt overflow",
+        // mmap_read_lock() (not killable there), then find_vma().
+        mm.mmapReadLock();
         mmapLocked = true;
         vma = mm.findVma(addr);
       }
