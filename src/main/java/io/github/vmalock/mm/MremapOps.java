@@ -18,24 +18,26 @@ package io.github.vmalock.mm;
  *   <li>Shrink ({@code new_len < old_len}): the tail {@code [addr + new_len, addr + old_len)} is
  *       unmapped (whatever VMAs it covers, as the kernel does); the address stays.
  *   <li>Grow: the source range must lie inside the VMA ({@code EFAULT}). If it ends at the VMA's
- *       end and the pages after it are free ({@code vma_expandable}), the VMA grows in place.
- *       Otherwise, with {@code MREMAP_MAYMOVE}, it moves to a free range found top-down ({@code
- *       get_unmapped_area}); without it, {@code ENOMEM}.
+ *       end and the pages after it are free ({@code vma_expandable}), the VMA grows in place
+ *       ({@code vma_merge_extend}), absorbing the next VMA if it then touches one it can merge
+ *       with. Otherwise, with {@code MREMAP_MAYMOVE}, it moves to a free range found top-down
+ *       ({@code get_unmapped_area}); without it, {@code ENOMEM}.
  * </ol>
  *
  * <p>A move ({@code move_vma}): {@code ENOMEM} first if {@code map_count >= max_map_count - 3}
  * ({@code prep_move_vma}: the source's unmap may split one VMA into three); then {@code
  * vma_start_write()} on the source ("we don't want racing faults": it waits out the VMA's readers),
- * {@code copy_vma()} maps the destination with the source's flags and page offset (a new VMA is
- * write-locked when created; it may merge with a compatible neighbour), and the source range is
- * unmapped. Both ends are write-locked until the mmap write lock is released, so a reader never
- * holds the VMA at both places, and one that fails at either retries under {@code mmap_lock}, after
- * the move.
+ * {@code copy_vma()} maps the destination with the source's flags, page offset and {@code anon_vma}
+ * (a VMA never faulted, with no {@code anon_vma}, gets the page offset of its new address instead,
+ * as {@code copy_vma} does; a new VMA is write-locked when created; it may merge with a neighbour
+ * that {@code is_mergeable_anon_vma} allows), and the source range is unmapped. Both ends are
+ * write-locked until the mmap write lock is released, so a reader never holds the VMA at both
+ * places, and one that fails at either retries under {@code mmap_lock}, after the move.
  *
  * <p>What the model leaves out: {@code MREMAP_DONTUNMAP} (refused with {@code EINVAL}), page tables
- * ({@code move_page_tables}; the simulator moves its page bits itself), {@code VM_ACCOUNT}
- * charging, the merge with the next VMA after an in-place growth ({@code vma_merge_extend}), and
- * the rounding up of unaligned lengths (refused here, as by the other operations).
+ * ({@code move_page_tables}; the simulator moves its page bits itself), {@code VM_ACCOUNT} charging
+ * (the flag itself moves with the VMA), and the rounding up of unaligned lengths (refused here, as
+ * by the other operations).
  */
 final class MremapOps {
   /*
@@ -89,9 +91,26 @@ final class MremapOps {
       long end = addr + oldLen;
       long newEnd = addr + newLen;
       if (end == vma.vmEnd && newEnd <= mm.taskSize() && newEnd > end && isFree(mm, end, newEnd)) {
-        vma.startWrite(); // vma_expand: the VMA's range changes
-        vma.setRange(vma.vmStart, newEnd, vma.vmPgoff);
-        mm.mmMt.storeRange(vma.vmStart, newEnd - 1, vma);
+        vma.startWrite(); // vma_merge_extend: the VMA's range changes
+        VmArea next = mm.mmMt.load(newEnd);
+        boolean mergeNext =
+            next != null
+                && next.vmFlags == vma.vmFlags
+                && (vma.vmFlags & VmFlags.VM_SPECIAL) == 0
+                && VmaOps.isMergeableAnonVma(vma.anonVma(), next.anonVma())
+                && next.vmPgoff == vma.vmPgoff + ((newEnd - vma.vmStart) >>> VmArea.PAGE_SHIFT);
+        if (mergeNext) {
+          // vma_merge_new_range with prev = vma: the grown VMA also absorbs the next one.
+          next.startWrite();
+          long nextEnd = next.vmEnd;
+          vma.setRange(vma.vmStart, nextEnd, vma.vmPgoff);
+          VmaOps.dupAnonVma(vma, next.anonVma());
+          mm.mmMt.storeRange(vma.vmStart, nextEnd - 1, vma);
+          VmaOps.removeVma(mm, next);
+        } else {
+          vma.setRange(vma.vmStart, newEnd, vma.vmPgoff);
+          mm.mmMt.storeRange(vma.vmStart, newEnd - 1, vma);
+        }
         return addr;
       }
       if ((flags & MREMAP_MAYMOVE) == 0) {
@@ -114,8 +133,14 @@ final class MremapOps {
       MmStruct mm, VmArea vma, long addr, long oldLen, long newLen, long dest) {
     vma.startWrite(); // "we don't want racing faults": waits out the VMA's readers
     long flags = vma.vmFlags;
+    AnonVma anon = vma.anonVma();
     long pgoff = vma.vmPgoff + ((addr - vma.vmStart) >>> VmArea.PAGE_SHIFT);
-    VmaOps.mmapRegion(mm, dest, dest + newLen, flags, pgoff); // copy_vma, write-locked
+    if (anon == null) {
+      // copy_vma: "If anonymous vma has not yet been faulted, update new pgoff to match new
+      // location", so that the moved VMA can merge like a fresh mapping there.
+      pgoff = dest >>> VmArea.PAGE_SHIFT;
+    }
+    VmaOps.mmapRegion(mm, dest, dest + newLen, flags, pgoff, anon); // copy_vma, write-locked
     VmaOps.doMunmap(mm, addr, addr + oldLen);
     return dest;
   }
