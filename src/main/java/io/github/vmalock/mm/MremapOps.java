@@ -1,5 +1,8 @@
 package io.github.vmalock.mm;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * {@code mremap} for the model's private anonymous mappings: {@code do_mremap()} of mm/mremap.c,
  * the body of {@link MmStruct#mremap(long, long, long, int, long)}.
@@ -12,6 +15,9 @@ package io.github.vmalock.mm;
  *       MREMAP_FIXED} without {@code MREMAP_MAYMOVE}: {@code EINVAL}; with {@code MREMAP_FIXED}, a
  *       destination that overlaps the source: {@code EINVAL}. No VMA at {@code addr} ({@code
  *       vma_lookup}): {@code EFAULT}.
+ *   <li>{@code MREMAP_FIXED} with {@code old_len == new_len} ({@code remap_move}, Linux 6.17+): the
+ *       range may span several VMAs and gaps (not at its start); each piece moves on its own, the
+ *       gaps kept.
  *   <li>{@code MREMAP_FIXED} ({@code mremap_to}): the source range must lie inside that VMA ({@code
  *       EFAULT}); the destination is unmapped, the source is cut to {@code new_len} if it shrinks,
  *       and the VMA is moved there.
@@ -70,6 +76,9 @@ final class MremapOps {
       if (vma == null || vma.vmStart > addr) {
         throw new MmErrnoException(Errno.EFAULT, "mremap: no VMA at 0x" + Long.toHexString(addr));
       }
+      if ((flags & MREMAP_FIXED) != 0 && oldLen == newLen) {
+        return remapMove(mm, addr, oldLen, newAddr);
+      }
       if ((flags & MREMAP_FIXED) != 0) {
         long len = Math.min(oldLen, newLen);
         checkInside(vma, addr, len);
@@ -126,6 +135,46 @@ final class MremapOps {
     } finally {
       mm.mmapWriteUnlock();
     }
+  }
+
+  /**
+   * {@code remap_move} (Linux 6.17 and later): a {@code MREMAP_FIXED} move without resize may span
+   * several VMAs. Each VMA piece in {@code [start, start + len)} moves on its own ({@code
+   * mremap_to}: its destination unmapped, then {@code move_vma}), the gaps between source pieces
+   * kept between the destination pieces; a gap at the start of the range, or no VMA at all, is
+   * {@code EFAULT}. Pieces moved before a failure stay moved, as in the kernel.
+   */
+  private static long remapMove(MmStruct mm, long start, long len, long newAddr) {
+    long end = start + len;
+    List<long[]> pieces = new ArrayList<>();
+    for (VmArea v : VmaOps.collect(mm, start, end)) {
+      pieces.add(new long[] {Math.max(v.vmStart, start), Math.min(v.vmEnd, end), v.vmEnd});
+    }
+    if (pieces.isEmpty() || pieces.get(0)[0] > start) {
+      throw new MmErrnoException(
+          Errno.EFAULT,
+          "mremap: no VMA at 0x" + Long.toHexString(start) + " (remap_move: gap at the start)");
+    }
+    long res = -1;
+    long target = newAddr;
+    long lastEnd = 0;
+    boolean seen = false;
+    for (long[] piece : pieces) {
+      long offset = seen ? piece[0] - lastEnd : 0;
+      lastEnd = piece[2];
+      long dst = target + offset;
+      long plen = piece[1] - piece[0];
+      checkMoveMapCount(mm);
+      VmaOps.doMunmap(mm, dst, dst + plen);
+      VmArea src = MmapOps.findVma(mm, piece[0]);
+      long r = move(mm, src, piece[0], plen, plen, dst);
+      if (!seen) {
+        res = r;
+      }
+      target = r + plen;
+      seen = true;
+    }
+    return res;
   }
 
   /** {@code move_vma}: copy to {@code dest} with the source's flags and page offset, unmap. */
