@@ -340,6 +340,38 @@ class KernelTraceConformanceTest {
   }
 
   @Test
+  void differentAnonVmasDoNotMergeInTheKernelEither() throws Exception {
+    // The case the random sequence rarely reaches: two neighbours with the same flags and
+    // contiguous pgoff whose anon_vmas differ (the right one was written, moved away, its left
+    // neighbour mapped and written, then moved back). is_mergeable_anon_vma keeps them apart.
+    String os = System.getProperty("os.name", "");
+    assumeTrue(os.toLowerCase(Locale.ROOT).contains("linux"), "not on Linux: " + os);
+    assumeTrue(hasCc(), "no C compiler (cc) on PATH");
+    Path bin = compileOps();
+    int rw = Mman.PROT_READ | Mman.PROT_WRITE;
+    List<Op> ops =
+        List.of(
+            new Op('m', WINDOW + 2 * PAGE, 2 * PAGE, rw),
+            new Op('t', WINDOW + 2 * PAGE, 0, 0),
+            new Op('r', WINDOW + 2 * PAGE, 2 * PAGE, 3, 2 * PAGE, WINDOW + 30 * PAGE),
+            new Op('m', WINDOW, 2 * PAGE, rw),
+            new Op('t', WINDOW, 0, 0),
+            new Op('r', WINDOW + 30 * PAGE, 2 * PAGE, 3, 2 * PAGE, WINDOW + 2 * PAGE),
+            new Op('m', WINDOW + 4 * PAGE, 2 * PAGE, rw));
+    List<Step> k = kernel(bin, ops);
+    List<Step> m = model(ops);
+    assertThat(firstMismatch(k, m)).as("%s", describe(ops, k, m)).isEqualTo(-1);
+    String w = Long.toHexString(WINDOW);
+    assertThat(k.get(5).layout())
+        .containsExactly(
+            w + " " + Long.toHexString(WINDOW + 2 * PAGE) + " rw-p 1",
+            Long.toHexString(WINDOW + 2 * PAGE)
+                + " "
+                + Long.toHexString(WINDOW + 4 * PAGE)
+                + " rw-p 1");
+  }
+
+  @Test
   void aLyingKernelIsCaughtAndShrunk() {
     // A "kernel" that reports ENOMEM for every successful mprotect(PROT_READ): the comparator must
     // see it and the shrinker cut it to a map and the mprotect.
