@@ -1682,7 +1682,10 @@ public final class MmStruct implements AutoCloseable {
    * {@link #MREMAP_FIXED} to {@code newAddr}, unmapping what was there). A move write-locks the
    * source VMA first ({@code vma_start_write}: it waits for the VMA's readers) and creates the
    * destination write-locked, so no reader holds the VMA at both places; the destination keeps the
-   * source's flags and page offset. See {@code MremapOps} for the cases and what is left out.
+   * source's flags and {@link AnonVma}, and its page offset if it was written (one never written
+   * takes its new address's, as {@code copy_vma} does). {@link #MREMAP_FIXED} with {@code oldLen ==
+   * newLen} moves every VMA of the range, gaps kept ({@code remap_move}, Linux 6.17+). See {@code
+   * MremapOps} for the cases and what is left out.
    *
    * <p>Context: may block. Locking: as {@link #mmap(long, long, long)}; the mmap write lock is held
    * for the whole call.
@@ -1696,10 +1699,10 @@ public final class MmStruct implements AutoCloseable {
    * @throws IllegalArgumentException naming EINVAL for bad flags, unaligned or non-positive
    *     arguments, or a destination overlapping the source; EPERM for a destination below {@link
    *     #MMAP_MIN_ADDR} (nothing changed)
-   * @throws MmErrnoException EFAULT when no VMA covers {@code addr} or the range to move or grow
-   *     runs past it; ENOMEM when it cannot grow in place without {@link #MREMAP_MAYMOVE}, when no
-   *     free range is large enough, or near the map-count limit (nothing changed); {@link
-   *     IllegalStateException} if closed or the calling thread holds the mmap lock
+   * @throws MmErrnoException EFAULT when no VMA covers {@code addr} or the range to move (with a
+   *     resize) or grow runs past it; ENOMEM when it cannot grow in place without {@link
+   *     #MREMAP_MAYMOVE}, when no free range is large enough, or near the map-count limit (nothing
+   *     changed); {@link IllegalStateException} if closed or the calling thread holds the mmap lock
    */
   public long mremap(long addr, long oldLen, long newLen, int flags, long newAddr) {
     return MremapOps.mremap(this, addr, oldLen, newLen, flags, newAddr);
