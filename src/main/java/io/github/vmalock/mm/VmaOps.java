@@ -55,8 +55,10 @@ import java.util.List;
  * asserts that it left the count it planned.
  *
  * <p><b>Known weak points.</b> Map-count limits are checked against the final count of an operation
- * (the kernel checks before each split, and may pass the limit by one). No {@code anon_vma}, file
- * or page-table state: a VMA is its range, {@code pgoff} and flags.
+ * (the kernel checks before each split, and may pass the limit by one). No file or page-table
+ * state: a VMA is its range, {@code pgoff}, flags and {@link AnonVma} (compared on merge as {@code
+ * is_mergeable_anon_vma}, shared by a split, handed to a merge target without one by {@code
+ * dup_anon_vma}).
  */
 final class VmaOps {
   private VmaOps() {}

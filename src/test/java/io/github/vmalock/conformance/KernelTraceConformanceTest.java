@@ -25,11 +25,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The differential test of docs/conformance.md: a seeded random sequence of {@code mmap} (fixed,
- * hint, {@code MAP_FIXED_NOREPLACE}), {@code munmap} and {@code mprotect} run by the running Linux
- * kernel (src/test/resources/conformance/ops-trace.c, compiled here with {@code cc}) and replayed
- * on {@link MmStruct}; every step's result (address or errno) and the window's layout (ranges,
- * perms, the smaps {@code ac} flag) must agree, but for the allowlist in docs/conformance.md.
- * Steps: {@code -Dvmalock.conformance.steps} (default 10,000), seed {@code
+ * hint, {@code MAP_FIXED_NOREPLACE}), {@code munmap}, {@code mprotect}, one-byte page writes (write
+ * faults: {@link MmStruct#handleMmFault(long, boolean)}) and {@code mremap} run by the running
+ * Linux kernel (src/test/resources/conformance/ops-trace.c, compiled here with {@code cc}) and
+ * replayed on {@link MmStruct}; every step's result (address or errno) and the window's layout
+ * (ranges, perms, the smaps {@code ac} flag) must agree, but for the allowlist in
+ * docs/conformance.md. Steps: {@code -Dvmalock.conformance.steps} (default 10,000), seed {@code
  * -Dvmalock.conformance.seed}.
  */
 class KernelTraceConformanceTest {
