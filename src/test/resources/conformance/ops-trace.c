@@ -1,7 +1,9 @@
 /*
  * The kernel half of KernelConformanceTest: reads address-space operations from stdin, one a
- * line ("<op> <addr> <len> <prot>", addresses and lengths in hex; op m = mmap MAP_FIXED,
- * n = MAP_FIXED_NOREPLACE, h = hint, u = munmap, p = mprotect), performs each on private
+ * line ("<op> <addr> <len> <prot> <len2> <addr2>", numbers in hex; op m = mmap MAP_FIXED,
+ * n = MAP_FIXED_NOREPLACE, h = hint, u = munmap, p = mprotect, t = write one byte at addr (a
+ * SIGSEGV is caught and reported as -EFAULT), r = mremap(addr, len, len2, flags = prot, addr2)),
+ * performs each on private
  * anonymous memory inside a window reserved at WINDOW (guard pages on both sides), and prints
  * after each: "R <hex address or 0>" or "R -<errno>", then one "V <start> <end> <perms> <ac>" line
  * per VMA inside the window (clipped to it) from /proc/self/smaps, then "E".
@@ -9,6 +11,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,19 @@
 #endif
 
 static char buf[1 << 20];
+static sigjmp_buf segv_jmp;
+
+static void on_segv(int sig) {
+  (void)sig;
+  siglongjmp(segv_jmp, 1);
+}
+
+/* Writes one byte at addr: 0, or -EFAULT where the kernel sent SIGSEGV. */
+static long touch(unsigned long addr) {
+  if (sigsetjmp(segv_jmp, 1)) return -EFAULT;
+  *(volatile char *)addr = 1;
+  return 0;
+}
 
 static void dump(unsigned long lo, unsigned long hi) {
   int fd = open("/proc/self/smaps", O_RDONLY);
@@ -58,10 +75,16 @@ int main(int argc, char **argv) {
     return 1;
   }
   munmap((void *)window, size);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_segv;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
   char op;
-  unsigned long addr, len;
+  unsigned long addr, len, len2, addr2;
   int prot;
-  while (scanf(" %c %lx %lx %x", &op, &addr, &len, &prot) == 4) {
+  while (scanf(" %c %lx %lx %x %lx %lx", &op, &addr, &len, &prot, &len2, &addr2) == 6) {
     long ret;
     int flags = MAP_PRIVATE | MAP_ANONYMOUS;
     void *p;
@@ -78,6 +101,16 @@ int main(int argc, char **argv) {
         break;
       case 'u':
         ret = munmap((void *)addr, len) ? -errno : 0;
+        break;
+      case 't':
+        ret = touch(addr);
+        break;
+      case 'r':
+        p = mremap((void *)addr, len, len2, prot, (void *)addr2);
+        ret = p == MAP_FAILED ? -errno : (long)p;
+        if (p != MAP_FAILED && ((unsigned long)p < window || (unsigned long)p >= window + size)) {
+          munmap(p, len2); /* moved outside the window: reported, then removed */
+        }
         break;
       default:
         ret = mprotect((void *)addr, len, prot) ? -errno : 0;

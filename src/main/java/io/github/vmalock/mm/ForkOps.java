@@ -16,9 +16,11 @@ import java.util.List;
  *
  * <p>The child shares the parent's VMA cache and RCU domain (the kernel's slab cache and RCU are
  * global) and its configuration: lock mode, debug mode, limits, writer work. What the model leaves
- * out: page tables ({@code copy_page_range}), {@code anon_vma} chains, {@code VM_DONTCOPY} and
- * {@code VM_WIPEONFORK} (no such flags in the model), and the {@code khugepaged}/{@code uprobe}
- * hooks.
+ * out: page tables ({@code copy_page_range}), the {@code anon_vma} chains (a child VMA whose parent
+ * VMA has an {@code anon_vma} gets a new one of its own whose {@link AnonVma#parent()} is the
+ * parent's, as {@code anon_vma_fork} allocates; the kernel's reuse of an idle {@code anon_vma} in
+ * {@code anon_vma_clone} is not modelled), {@code VM_DONTCOPY} and {@code VM_WIPEONFORK} (no such
+ * flags in the model), and the {@code khugepaged}/{@code uprobe} hooks.
  */
 final class ForkOps {
   /*
@@ -47,6 +49,10 @@ final class ForkOps {
             mpnt.startWriteInterruptibly(); // vma_start_write_killable
             VmArea tmp = child.cache.alloc(); // vm_area_dup
             tmp.init(child, mpnt.vmStart, mpnt.vmEnd, mpnt.vmPgoff, mpnt.vmFlags);
+            AnonVma av = mpnt.anonVma();
+            if (av != null) {
+              tmp.setAnonVma(new AnonVma(av)); // anon_vma_fork: one of its own, parent linked
+            }
             tmp.startWrite();
             tmp.markAttached();
             child.mmMt.storeRange(tmp.vmStart, tmp.vmEnd - 1, tmp);

@@ -451,8 +451,9 @@ public final class MmStruct implements AutoCloseable {
     /**
      * Whether {@code mprotect} keeps {@code VM_ACCOUNT} as {@code mprotect_fixup} does: set when a
      * private VMA without {@code VM_ACCOUNT|VM_WRITE|VM_SHARED|VM_NORESERVE} becomes writable,
-     * dropped when write permission is removed (the model has no {@code anon_vma}, so every VMA is
-     * untouched). Default false: {@code mprotect} changes the access bits only.
+     * dropped when write permission is removed from a VMA that has no {@code anon_vma} (one never
+     * written, see {@link MmStruct#handleMmFault(long, boolean)}; a written one keeps it). Default
+     * false: {@code mprotect} changes the access bits only.
      *
      * @param accountCommit true for the kernel's rule
      * @return this builder
@@ -1300,6 +1301,165 @@ public final class MmStruct implements AutoCloseable {
   // ---- lookups under the mmap lock
   // ----------------------------------------------------------------
 
+  /*
+   * Implementation notes for handleMmFault (the fault path of arch/x86/mm/fault.c's
+   * do_user_addr_fault with mm/memory.c's vmf_anon_prepare and mm/rmap.c's __anon_vma_prepare).
+   *
+   * 1. lock_vma_under_rcu first. A bad access (write to a VMA without VM_WRITE, any access to one
+   *    without VM_ACCESS_FLAGS) ends the fault under the VMA lock with SIGSEGV, as the kernel's
+   *    "bad_area_access_error" after lock_vma_under_rcu. A read fault is done (the zero page needs
+   *    no anon_vma). A write fault whose VMA has its anon_vma is done.
+   * 2. Otherwise vmf_anon_prepare: under the VMA lock it tries mmap_read_trylock; if that fails it
+   *    returns VM_FAULT_RETRY, the VMA lock is dropped and the fault starts again under the mmap
+   *    read lock (lock_mm_and_find_vma, which also grows a VM_GROWSDOWN stack).
+   * 3. __anon_vma_prepare under the mmap read lock: find_mergeable_anon_vma (the next VMA's, then
+   *    the previous one's, when anon_vma_compatible and the neighbour's is not forked), else a new
+   *    one; then the publication. The kernel publishes under mm->page_table_lock with a re-check
+   *    of vma->anon_vma; the model publishes with one compare-and-exchange from null on the VMA's
+   *    field, which has the same effect: two faults racing on the same VMA agree on the winner's
+   *    anon_vma, the loser's object is dropped (the kernel frees its allocation).
+   *
+   * Memory ordering: the compare-and-exchange is volatile, so the AnonVma (immutable, final
+   * fields) is safely published to every thread that reads the field with getAcquire. The field
+   * is otherwise written only under the mmap write lock (split, merge, mremap, init), which the
+   * fault's mmap read hold excludes, so a CAS never races a plain store; the rwsem's release and
+   * acquire order a CAS before any later writer's read of the field. find_mergeable_anon_vma reads
+   * neighbours under the same mmap read hold: their ranges, flags and pgoff are stable, and their
+   * anon_vma is either null or final for the hold (a racing fault on a neighbour may still set it;
+   * reading null then only means the two VMAs get different anon_vmas, as in the kernel's race).
+   */
+
+  /**
+   * A user page fault at {@code addr} ({@code handle_mm_fault} as reached from {@code
+   * do_user_addr_fault}), modelling what it does to the address space: a write fault in a private
+   * anonymous VMA gives the VMA an {@link AnonVma} if it has none ({@code vmf_anon_prepare}, {@code
+   * __anon_vma_prepare}), reusing a compatible neighbour's ({@code find_mergeable_anon_vma}). A
+   * read fault changes nothing. No page tables are modelled.
+   *
+   * <p>Context: may block (the mmap read lock on the fallback path). Locking: the calling thread
+   * must hold no mmap lock and no VMA lock; it first tries {@link #lockVmaUnderRcu(long)}, and
+   * under that VMA read lock {@link #mmapReadTrylock()} when an anon_vma must be created; if either
+   * fails it retries under {@link #mmapReadLock()} ({@code VM_FAULT_RETRY}, then {@link
+   * #lockMmAndFindVma(long)}). On return, normal or exceptional, it holds nothing.
+   *
+   * @param addr the faulting address (no alignment needed)
+   * @param write true for a write fault ({@code FAULT_FLAG_WRITE}), false for a read
+   * @return the VMA's anon_vma after a write fault; null after a read fault
+   * @throws MmErrnoException with {@link Errno#EFAULT} where the kernel sends {@code SIGSEGV}: no
+   *     VMA at {@code addr} (a hole that no stack grows into), a write to a VMA without {@link
+   *     VmFlags#VM_WRITE}, any access to one without read, write or exec permission, or an address
+   *     outside {@code [0, taskSize)}; nothing changes then
+   * @throws IllegalStateException if this mm is closed, if the calling thread holds the mmap lock,
+   *     or inside {@link #noSleep(Runnable)}
+   */
+  public AnonVma handleMmFault(long addr, boolean write) {
+    if (addr < 0 || addr >= taskSize) {
+      throw new MmErrnoException(
+          Errno.EFAULT,
+          "fault at 0x"
+              + Long.toHexString(addr)
+              + ": outside the user address space [0, 0x"
+              + Long.toHexString(taskSize)
+              + ")");
+    }
+    MmapOps.checkOpen(this, "fault");
+    mightSleep("handle_mm_fault");
+    VmArea vma = lockVmaUnderRcu(addr);
+    if (vma != null) {
+      boolean retry = false;
+      try {
+        checkFaultAccess(vma, addr, write);
+        if (!write) {
+          return null;
+        }
+        AnonVma av = vma.anonVma();
+        if (av != null) {
+          return av;
+        }
+        if (mmapReadTrylock()) {
+          try {
+            return anonVmaPrepare(vma);
+          } finally {
+            mmapReadUnlock();
+          }
+        }
+        retry = true; // VM_FAULT_RETRY
+      } finally {
+        vma.endRead();
+      }
+      assert retry;
+    }
+    vma = lockMmAndFindVma(addr);
+    if (vma == null) {
+      throw new MmErrnoException(
+          Errno.EFAULT, "fault at 0x" + Long.toHexString(addr) + ": no VMA (SIGSEGV)");
+    }
+    try {
+      checkFaultAccess(vma, addr, write);
+      return write ? anonVmaPrepare(vma) : null;
+    } finally {
+      mmapReadUnlock();
+    }
+  }
+
+  private static void checkFaultAccess(VmArea vma, long addr, boolean write) {
+    long need = write ? VmFlags.VM_WRITE : VmFlags.VM_ACCESS_FLAGS;
+    if ((vma.vmFlags & need) == 0) {
+      throw new MmErrnoException(
+          Errno.EFAULT,
+          (write ? "write" : "read")
+              + " fault at 0x"
+              + Long.toHexString(addr)
+              + " not permitted by "
+              + vma
+              + " (SIGSEGV, access_error)");
+    }
+  }
+
+  /**
+   * {@code __anon_vma_prepare}: mmap lock held (read suffices); see the notes above.
+   *
+   * @return the VMA's anon_vma (this fault's or a concurrent one's)
+   */
+  private AnonVma anonVmaPrepare(VmArea vma) {
+    AnonVma av = vma.anonVma();
+    if (av != null) {
+      return av;
+    }
+    AnonVma found = findMergeableAnonVma(vma);
+    return vma.casAnonVma(found != null ? found : new AnonVma(null));
+  }
+
+  /** {@code find_mergeable_anon_vma}: the next VMA's first, then the previous one's. */
+  private AnonVma findMergeableAnonVma(VmArea vma) {
+    VmArea next = mmMt.load(vma.vmEnd);
+    if (next != null) {
+      AnonVma av = reusableAnonVma(next, vma, next);
+      if (av != null) {
+        return av;
+      }
+    }
+    VmArea prev = vma.vmStart > 0 ? mmMt.load(vma.vmStart - 1) : null;
+    return prev == null ? null : reusableAnonVma(prev, prev, vma);
+  }
+
+  /**
+   * {@code reusable_anon_vma} with {@code anon_vma_compatible(a, b)}: adjacent, flags equal but for
+   * the access bits, contiguous {@code pgoff}; the old VMA's anon_vma not forked (a singular {@code
+   * anon_vma_chain}).
+   */
+  private static AnonVma reusableAnonVma(VmArea old, VmArea a, VmArea b) {
+    boolean compatible =
+        a.vmEnd == b.vmStart
+            && ((a.vmFlags ^ b.vmFlags) & ~VmFlags.VM_ACCESS_FLAGS) == 0
+            && b.vmPgoff == a.vmPgoff + ((b.vmStart - a.vmStart) >>> VmArea.PAGE_SHIFT);
+    if (!compatible) {
+      return null;
+    }
+    AnonVma av = old.anonVma();
+    return av != null && av.parent() == null ? av : null;
+  }
+
   /**
    * {@code vma_lookup}: the VMA containing {@code addr}.
    *
@@ -1500,7 +1660,10 @@ public final class MmStruct implements AutoCloseable {
    * {@link #MREMAP_FIXED} to {@code newAddr}, unmapping what was there). A move write-locks the
    * source VMA first ({@code vma_start_write}: it waits for the VMA's readers) and creates the
    * destination write-locked, so no reader holds the VMA at both places; the destination keeps the
-   * source's flags and page offset. See {@code MremapOps} for the cases and what is left out.
+   * source's flags and {@link AnonVma}, and its page offset if it was written (one never written
+   * takes its new address's, as {@code copy_vma} does). {@link #MREMAP_FIXED} with {@code oldLen ==
+   * newLen} moves every VMA of the range, gaps kept ({@code remap_move}, Linux 6.17+). See {@code
+   * MremapOps} for the cases and what is left out.
    *
    * <p>Context: may block. Locking: as {@link #mmap(long, long, long)}; the mmap write lock is held
    * for the whole call.
@@ -1514,10 +1677,10 @@ public final class MmStruct implements AutoCloseable {
    * @throws IllegalArgumentException naming EINVAL for bad flags, unaligned or non-positive
    *     arguments, or a destination overlapping the source; EPERM for a destination below {@link
    *     #MMAP_MIN_ADDR} (nothing changed)
-   * @throws MmErrnoException EFAULT when no VMA covers {@code addr} or the range to move or grow
-   *     runs past it; ENOMEM when it cannot grow in place without {@link #MREMAP_MAYMOVE}, when no
-   *     free range is large enough, or near the map-count limit (nothing changed); {@link
-   *     IllegalStateException} if closed or the calling thread holds the mmap lock
+   * @throws MmErrnoException EFAULT when no VMA covers {@code addr} or the range to move (with a
+   *     resize) or grow runs past it; ENOMEM when it cannot grow in place without {@link
+   *     #MREMAP_MAYMOVE}, when no free range is large enough, or near the map-count limit (nothing
+   *     changed); {@link IllegalStateException} if closed or the calling thread holds the mmap lock
    */
   public long mremap(long addr, long oldLen, long newLen, int flags, long newAddr) {
     return MremapOps.mremap(this, addr, oldLen, newLen, flags, newAddr);

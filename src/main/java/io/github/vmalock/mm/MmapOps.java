@@ -543,7 +543,7 @@ final class MmapOps {
     long changed = 0;
     for (; ; ) {
       long tmp = Math.min(vma.vmEnd, end);
-      long newFlags = mprotectFlags(mm, vma.vmFlags, prot);
+      long newFlags = mprotectFlags(mm, vma, prot);
       if (newFlags != vma.vmFlags) {
         vma = VmaOps.modifyFlags(mm, prev, vma, nstart, tmp, newFlags);
         changed += (tmp - nstart) >>> VmArea.PAGE_SHIFT;
@@ -567,10 +567,11 @@ final class MmapOps {
    * A VMA's flags after {@code mprotect(prot)}: the access bits replaced and, with {@link
    * MmStruct.Builder#accountCommit(boolean)}, {@code mprotect_fixup}'s {@code VM_ACCOUNT} rule.
    */
-  private static long mprotectFlags(MmStruct mm, long old, long prot) {
+  private static long mprotectFlags(MmStruct mm, VmArea vma, long prot) {
+    long old = vma.vmFlags;
     long flags = (old & ~VmFlags.VM_ACCESS_FLAGS) | prot;
-    if (!mm.accountCommit) {
-      return flags;
+    if (!mm.accountCommit || flags == old) {
+      return flags; // mprotect_fixup: newflags == oldflags returns before the VM_ACCOUNT rule
     }
     long noCharge =
         VmFlags.VM_ACCOUNT | VmFlags.VM_WRITE | VmFlags.VM_SHARED | VmFlags.VM_NORESERVE;
@@ -578,8 +579,10 @@ final class MmapOps {
       if ((old & noCharge) == 0) {
         flags |= VmFlags.VM_ACCOUNT;
       }
-    } else if ((old & VmFlags.VM_ACCOUNT) != 0) {
-      flags &= ~VmFlags.VM_ACCOUNT; // vma_is_anonymous() && !vma->anon_vma: always, here
+    } else if ((old & VmFlags.VM_ACCOUNT) != 0 && vma.anonVma() == null) {
+      // vma_is_anonymous() && !vma->anon_vma: nothing was written, the commit charge is returned.
+      // With an anon_vma the written pages stay charged and VM_ACCOUNT stays.
+      flags &= ~VmFlags.VM_ACCOUNT;
     }
     return flags;
   }
@@ -602,52 +605,73 @@ final class MmapOps {
    */
   private static int planMprotectCount(
       MmStruct mm, List<VmArea> range, long start, long end, long prot) {
-    // Segments: {start, end, flags, pgoff, changed}
+    // Segments: {start, end, flags, pgoff, changed}, and each one's anon_vma alongside.
     List<long[]> segs = new ArrayList<>();
+    List<AnonVma> anons = new ArrayList<>();
     int windowVmas = range.size();
     VmArea first = range.get(0);
     VmArea before = first.vmStart > 0 ? mm.mmMt.load(first.vmStart - 1) : null;
     if (before != null) {
       segs.add(new long[] {before.vmStart, before.vmEnd, before.vmFlags, before.vmPgoff, 0});
+      anons.add(before.anonVma());
       windowVmas++;
     }
     for (VmArea v : range) {
-      long nf = mprotectFlags(mm, v.vmFlags, prot);
+      long nf = mprotectFlags(mm, v, prot);
+      AnonVma av = v.anonVma();
       if (nf == v.vmFlags) {
         segs.add(new long[] {v.vmStart, v.vmEnd, v.vmFlags, v.vmPgoff, 0});
+        anons.add(av);
         continue;
       }
       long s = Math.max(v.vmStart, start);
       long e = Math.min(v.vmEnd, end);
       if (v.vmStart < s) {
         segs.add(new long[] {v.vmStart, s, v.vmFlags, v.vmPgoff, 0});
+        anons.add(av);
       }
       segs.add(new long[] {s, e, nf, v.vmPgoff + ((s - v.vmStart) >>> VmArea.PAGE_SHIFT), 1});
+      anons.add(av);
       if (e < v.vmEnd) {
         segs.add(
             new long[] {
               e, v.vmEnd, v.vmFlags, v.vmPgoff + ((e - v.vmStart) >>> VmArea.PAGE_SHIFT), 0
             });
+        anons.add(av);
       }
     }
     VmArea last = range.get(range.size() - 1);
     VmArea after = mm.mmMt.load(last.vmEnd);
     if (after != null) {
       segs.add(new long[] {after.vmStart, after.vmEnd, after.vmFlags, after.vmPgoff, 0});
+      anons.add(after.anonVma());
       windowVmas++;
     }
     int groups = segs.size();
+    // The anon_vma of the group the previous segment belongs to (merges left to right, as
+    // vma_merge_existing_range applied VMA by VMA: a group takes the first anon_vma it absorbs).
+    AnonVma groupAnon = anons.get(0);
     for (int i = 1; i < segs.size(); i++) {
       long[] a = segs.get(i - 1);
       long[] b = segs.get(i);
+      AnonVma bAnon = anons.get(i);
       boolean merge =
           (a[4] == 1 || b[4] == 1)
               && a[1] == b[0]
               && a[2] == b[2]
               && (a[2] & VmFlags.VM_SPECIAL) == 0
+              && VmaOps.anonVmasCompatible(groupAnon, bAnon)
+              && (b[4] == 1
+                  ? VmaOps.isMergeableAnonVma(bAnon, groupAnon) // b the middle, the group prev
+                  : VmaOps.isMergeableAnonVma(anons.get(i - 1), bAnon)) // a the middle, b next
               && a[3] + ((a[1] - a[0]) >>> VmArea.PAGE_SHIFT) == b[3];
       if (merge) {
         groups--;
+        if (groupAnon == null) {
+          groupAnon = bAnon;
+        }
+      } else {
+        groupAnon = bAnon;
       }
     }
     return mm.mapCount - windowVmas + groups;

@@ -1,5 +1,8 @@
 package io.github.vmalock.mm;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * {@code mremap} for the model's private anonymous mappings: {@code do_mremap()} of mm/mremap.c,
  * the body of {@link MmStruct#mremap(long, long, long, int, long)}.
@@ -12,30 +15,35 @@ package io.github.vmalock.mm;
  *       MREMAP_FIXED} without {@code MREMAP_MAYMOVE}: {@code EINVAL}; with {@code MREMAP_FIXED}, a
  *       destination that overlaps the source: {@code EINVAL}. No VMA at {@code addr} ({@code
  *       vma_lookup}): {@code EFAULT}.
+ *   <li>{@code MREMAP_FIXED} with {@code old_len == new_len} ({@code remap_move}, Linux 6.17+): the
+ *       range may span several VMAs and gaps (not at its start); each piece moves on its own, the
+ *       gaps kept.
  *   <li>{@code MREMAP_FIXED} ({@code mremap_to}): the source range must lie inside that VMA ({@code
  *       EFAULT}); the destination is unmapped, the source is cut to {@code new_len} if it shrinks,
  *       and the VMA is moved there.
  *   <li>Shrink ({@code new_len < old_len}): the tail {@code [addr + new_len, addr + old_len)} is
  *       unmapped (whatever VMAs it covers, as the kernel does); the address stays.
  *   <li>Grow: the source range must lie inside the VMA ({@code EFAULT}). If it ends at the VMA's
- *       end and the pages after it are free ({@code vma_expandable}), the VMA grows in place.
- *       Otherwise, with {@code MREMAP_MAYMOVE}, it moves to a free range found top-down ({@code
- *       get_unmapped_area}); without it, {@code ENOMEM}.
+ *       end and the pages after it are free ({@code vma_expandable}), the VMA grows in place
+ *       ({@code vma_merge_extend}), absorbing the next VMA if it then touches one it can merge
+ *       with. Otherwise, with {@code MREMAP_MAYMOVE}, it moves to a free range found top-down
+ *       ({@code get_unmapped_area}); without it, {@code ENOMEM}.
  * </ol>
  *
  * <p>A move ({@code move_vma}): {@code ENOMEM} first if {@code map_count >= max_map_count - 3}
  * ({@code prep_move_vma}: the source's unmap may split one VMA into three); then {@code
  * vma_start_write()} on the source ("we don't want racing faults": it waits out the VMA's readers),
- * {@code copy_vma()} maps the destination with the source's flags and page offset (a new VMA is
- * write-locked when created; it may merge with a compatible neighbour), and the source range is
- * unmapped. Both ends are write-locked until the mmap write lock is released, so a reader never
- * holds the VMA at both places, and one that fails at either retries under {@code mmap_lock}, after
- * the move.
+ * {@code copy_vma()} maps the destination with the source's flags, page offset and {@code anon_vma}
+ * (a VMA never faulted, with no {@code anon_vma}, gets the page offset of its new address instead,
+ * as {@code copy_vma} does; a new VMA is write-locked when created; it may merge with a neighbour
+ * that {@code is_mergeable_anon_vma} allows), and the source range is unmapped. Both ends are
+ * write-locked until the mmap write lock is released, so a reader never holds the VMA at both
+ * places, and one that fails at either retries under {@code mmap_lock}, after the move.
  *
  * <p>What the model leaves out: {@code MREMAP_DONTUNMAP} (refused with {@code EINVAL}), page tables
- * ({@code move_page_tables}; the simulator moves its page bits itself), {@code VM_ACCOUNT}
- * charging, the merge with the next VMA after an in-place growth ({@code vma_merge_extend}), and
- * the rounding up of unaligned lengths (refused here, as by the other operations).
+ * ({@code move_page_tables}; the simulator moves its page bits itself), {@code VM_ACCOUNT} charging
+ * (the flag itself moves with the VMA), and the rounding up of unaligned lengths (refused here, as
+ * by the other operations).
  */
 final class MremapOps {
   /*
@@ -68,6 +76,9 @@ final class MremapOps {
       if (vma == null || vma.vmStart > addr) {
         throw new MmErrnoException(Errno.EFAULT, "mremap: no VMA at 0x" + Long.toHexString(addr));
       }
+      if ((flags & MREMAP_FIXED) != 0 && oldLen == newLen) {
+        return remapMove(mm, addr, oldLen, newAddr);
+      }
       if ((flags & MREMAP_FIXED) != 0) {
         long len = Math.min(oldLen, newLen);
         checkInside(vma, addr, len);
@@ -89,9 +100,26 @@ final class MremapOps {
       long end = addr + oldLen;
       long newEnd = addr + newLen;
       if (end == vma.vmEnd && newEnd <= mm.taskSize() && newEnd > end && isFree(mm, end, newEnd)) {
-        vma.startWrite(); // vma_expand: the VMA's range changes
-        vma.setRange(vma.vmStart, newEnd, vma.vmPgoff);
-        mm.mmMt.storeRange(vma.vmStart, newEnd - 1, vma);
+        vma.startWrite(); // vma_merge_extend: the VMA's range changes
+        VmArea next = mm.mmMt.load(newEnd);
+        boolean mergeNext =
+            next != null
+                && next.vmFlags == vma.vmFlags
+                && (vma.vmFlags & VmFlags.VM_SPECIAL) == 0
+                && VmaOps.isMergeableAnonVma(vma.anonVma(), next.anonVma())
+                && next.vmPgoff == vma.vmPgoff + ((newEnd - vma.vmStart) >>> VmArea.PAGE_SHIFT);
+        if (mergeNext) {
+          // vma_merge_new_range with prev = vma: the grown VMA also absorbs the next one.
+          next.startWrite();
+          long nextEnd = next.vmEnd;
+          vma.setRange(vma.vmStart, nextEnd, vma.vmPgoff);
+          VmaOps.dupAnonVma(vma, next.anonVma());
+          mm.mmMt.storeRange(vma.vmStart, nextEnd - 1, vma);
+          VmaOps.removeVma(mm, next);
+        } else {
+          vma.setRange(vma.vmStart, newEnd, vma.vmPgoff);
+          mm.mmMt.storeRange(vma.vmStart, newEnd - 1, vma);
+        }
         return addr;
       }
       if ((flags & MREMAP_MAYMOVE) == 0) {
@@ -109,13 +137,59 @@ final class MremapOps {
     }
   }
 
+  /**
+   * {@code remap_move} (Linux 6.17 and later): a {@code MREMAP_FIXED} move without resize may span
+   * several VMAs. Each VMA piece in {@code [start, start + len)} moves on its own ({@code
+   * mremap_to}: its destination unmapped, then {@code move_vma}), the gaps between source pieces
+   * kept between the destination pieces; a gap at the start of the range, or no VMA at all, is
+   * {@code EFAULT}. Pieces moved before a failure stay moved, as in the kernel.
+   */
+  private static long remapMove(MmStruct mm, long start, long len, long newAddr) {
+    long end = start + len;
+    List<long[]> pieces = new ArrayList<>();
+    for (VmArea v : VmaOps.collect(mm, start, end)) {
+      pieces.add(new long[] {Math.max(v.vmStart, start), Math.min(v.vmEnd, end), v.vmEnd});
+    }
+    if (pieces.isEmpty() || pieces.get(0)[0] > start) {
+      throw new MmErrnoException(
+          Errno.EFAULT,
+          "mremap: no VMA at 0x" + Long.toHexString(start) + " (remap_move: gap at the start)");
+    }
+    long res = -1;
+    long target = newAddr;
+    long lastEnd = 0;
+    boolean seen = false;
+    for (long[] piece : pieces) {
+      long offset = seen ? piece[0] - lastEnd : 0;
+      lastEnd = piece[2];
+      long dst = target + offset;
+      long plen = piece[1] - piece[0];
+      checkMoveMapCount(mm);
+      VmaOps.doMunmap(mm, dst, dst + plen);
+      VmArea src = MmapOps.findVma(mm, piece[0]);
+      long r = move(mm, src, piece[0], plen, plen, dst);
+      if (!seen) {
+        res = r;
+      }
+      target = r + plen;
+      seen = true;
+    }
+    return res;
+  }
+
   /** {@code move_vma}: copy to {@code dest} with the source's flags and page offset, unmap. */
   private static long move(
       MmStruct mm, VmArea vma, long addr, long oldLen, long newLen, long dest) {
     vma.startWrite(); // "we don't want racing faults": waits out the VMA's readers
     long flags = vma.vmFlags;
+    AnonVma anon = vma.anonVma();
     long pgoff = vma.vmPgoff + ((addr - vma.vmStart) >>> VmArea.PAGE_SHIFT);
-    VmaOps.mmapRegion(mm, dest, dest + newLen, flags, pgoff); // copy_vma, write-locked
+    if (anon == null) {
+      // copy_vma: "If anonymous vma has not yet been faulted, update new pgoff to match new
+      // location", so that the moved VMA can merge like a fresh mapping there.
+      pgoff = dest >>> VmArea.PAGE_SHIFT;
+    }
+    VmaOps.mmapRegion(mm, dest, dest + newLen, flags, pgoff, anon); // copy_vma, write-locked
     VmaOps.doMunmap(mm, addr, addr + oldLen);
     return dest;
   }

@@ -125,6 +125,18 @@ public final class VmArea {
   long vmFlags;
   MmStruct vmMm;
 
+  /*
+   * vm_area_struct.anon_vma. Null until the first write fault. Written (1) with a plain store by
+   * init/split/merge/fork under the mmap write lock with the VMA write-locked or not yet attached,
+   * and (2) by exactly one compare-and-set from null in MmStruct.handleMmFault, which holds the
+   * mmap read lock (so no writer of kind 1 runs) and a read lock on this VMA or the mmap lock.
+   * Read with getAcquire by faults; under the mmap write lock a plain read suffices (all CASes
+   * happened under a read hold released before the write lock was granted: the rwsem's
+   * release/acquire orders them).
+   */
+  @SuppressWarnings("UnusedVariable") // accessed through ANON_VMA
+  private AnonVma anonVma;
+
   @SuppressWarnings("UnusedVariable") // accessed through VM_LOCK_SEQ
   private int vmLockSeq = VM_LOCK_SEQ_INIT;
 
@@ -191,6 +203,37 @@ public final class VmArea {
    */
   public long flags() {
     return vmFlags;
+  }
+
+  /**
+   * The VMA's {@code anon_vma}: null until a write fault in it ({@link MmStruct#handleMmFault(long,
+   * boolean)}), then shared with the pieces of a split, kept by a {@code mremap} move and by
+   * merges.
+   *
+   * <p>Locking: as {@link #start()}; a null read without the mmap lock may turn non-null at any
+   * time (a concurrent fault), a non-null one stays until the mmap write lock is taken.
+   *
+   * @return the anon_vma, or null
+   */
+  public AnonVma anonVma() {
+    return (AnonVma) ANON_VMA.getAcquire(this);
+  }
+
+  /**
+   * Sets the anon_vma: mmap write lock held, VMA write-locked or detached (or not yet attached).
+   */
+  void setAnonVma(AnonVma av) {
+    ANON_VMA.setRelease(this, av);
+  }
+
+  /**
+   * The publication of {@code __anon_vma_prepare}: sets the anon_vma if it is still null.
+   *
+   * @return the VMA's anon_vma after the call: {@code av}, or the one a concurrent fault set first
+   */
+  AnonVma casAnonVma(AnonVma av) {
+    AnonVma witness = (AnonVma) ANON_VMA.compareAndExchange(this, (AnonVma) null, av);
+    return witness == null ? av : witness;
   }
 
   /**
@@ -540,6 +583,7 @@ public final class VmArea {
     this.vmEnd = end;
     this.vmPgoff = pgoff;
     this.vmFlags = flags;
+    ANON_VMA.setOpaque(this, null);
     VM_LOCK_SEQ.setOpaque(this, VM_LOCK_SEQ_INIT);
     VM_REFCNT.setOpaque(this, 0);
   }
@@ -657,24 +701,27 @@ public final class VmArea {
   public String toString() {
     MmStruct mm = vmMm;
     return String.format(
-        "VmArea[%x-%x %s pgoff=%x refcnt=0x%x lock_seq=%s mm=%s]",
+        "VmArea[%x-%x %s pgoff=%x refcnt=0x%x lock_seq=%s mm=%s anon_vma=%s]",
         vmStart,
         vmEnd,
         VmFlags.toString(vmFlags),
         vmPgoff,
         refcnt(),
         Integer.toUnsignedString(lockSeq()),
-        mm == null ? "none" : mm.name());
+        mm == null ? "none" : mm.name(),
+        ANON_VMA.getOpaque(this));
   }
 
   private static final VarHandle VM_LOCK_SEQ;
   private static final VarHandle VM_REFCNT;
+  private static final VarHandle ANON_VMA;
 
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       VM_LOCK_SEQ = l.findVarHandle(VmArea.class, "vmLockSeq", int.class);
       VM_REFCNT = l.findVarHandle(VmArea.class, "vmRefcnt", int.class);
+      ANON_VMA = l.findVarHandle(VmArea.class, "anonVma", AnonVma.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }

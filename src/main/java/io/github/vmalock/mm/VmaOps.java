@@ -55,8 +55,10 @@ import java.util.List;
  * asserts that it left the count it planned.
  *
  * <p><b>Known weak points.</b> Map-count limits are checked against the final count of an operation
- * (the kernel checks before each split, and may pass the limit by one). No {@code anon_vma}, file
- * or page-table state: a VMA is its range, {@code pgoff} and flags.
+ * (the kernel checks before each split, and may pass the limit by one). No file or page-table
+ * state: a VMA is its range, {@code pgoff}, flags and {@link AnonVma} (compared on merge as {@code
+ * is_mergeable_anon_vma}, shared by a split, handed to a merge target without one by {@code
+ * dup_anon_vma}).
  */
 final class VmaOps {
   private VmaOps() {}
@@ -98,29 +100,64 @@ final class VmaOps {
     }
   }
 
+  /**
+   * {@code is_mergeable_anon_vma}: whether a range whose pages belong to {@code src} (the middle
+   * VMA's anon_vma, the moved VMA's for {@code copy_vma}, null for a new mapping) may join a VMA
+   * whose anon_vma is {@code tgt}. Case 1: {@code tgt} has none, {@code src} has one that is not
+   * forked ({@code !vma_had_uncowed_parents(src)}); case 2: the other way round; case 3: the same
+   * object (both null included).
+   */
+  static boolean isMergeableAnonVma(AnonVma src, AnonVma tgt) {
+    if (tgt == null && src != null) {
+      return src.parent() == null;
+    }
+    if (tgt != null && src == null) {
+      return tgt.parent() == null;
+    }
+    return src == tgt;
+  }
+
+  /**
+   * The extra check of {@code can_vma_merge_right} when both sides merge: {@code prev} and {@code
+   * next} must agree with each other, not only each with the middle.
+   */
+  static boolean anonVmasCompatible(AnonVma prev, AnonVma next) {
+    return prev == null || next == null || prev == next;
+  }
+
   /** {@code can_vma_merge_after}: {@code prev} may absorb a range starting at its end. */
-  static boolean canMergeAfter(VmArea prev, long flags, long pgoff) {
+  static boolean canMergeAfter(VmArea prev, long flags, long pgoff, AnonVma src) {
     return prev.vmFlags == flags
         && (flags & VmFlags.VM_SPECIAL) == 0
+        && isMergeableAnonVma(src, prev.anonVma())
         && prev.vmPgoff + ((prev.vmEnd - prev.vmStart) >>> VmArea.PAGE_SHIFT) == pgoff;
   }
 
   /** {@code can_vma_merge_before}: {@code next} may absorb a range ending at its start. */
-  static boolean canMergeBefore(VmArea next, long flags, long pgoffAtNextStart) {
+  static boolean canMergeBefore(VmArea next, long flags, long pgoffAtNextStart, AnonVma src) {
     return next.vmFlags == flags
         && (flags & VmFlags.VM_SPECIAL) == 0
+        && isMergeableAnonVma(src, next.anonVma())
         && next.vmPgoff == pgoffAtNextStart;
   }
 
   /**
    * Whether the part of {@code p} below {@code start} can absorb {@code [start, ...)} with {@code
-   * flags} and {@code pgoff}: {@code p} ends at or covers {@code start}.
+   * flags}, {@code pgoff} and pages of {@code src}: {@code p} ends at or covers {@code start}.
    */
-  static boolean mergeablePrefix(VmArea p, long start, long flags, long pgoff) {
+  static boolean mergeablePrefix(VmArea p, long start, long flags, long pgoff, AnonVma src) {
     return p.vmStart < start
         && p.vmFlags == flags
         && (flags & VmFlags.VM_SPECIAL) == 0
+        && isMergeableAnonVma(src, p.anonVma())
         && p.vmPgoff + ((start - p.vmStart) >>> VmArea.PAGE_SHIFT) == pgoff;
+  }
+
+  /** {@code dup_anon_vma}: a merge target without an anon_vma takes the absorbed range's. */
+  static void dupAnonVma(VmArea dst, AnonVma src) {
+    if (dst.anonVma() == null && src != null) {
+      dst.setAnonVma(src);
+    }
   }
 
   /**
@@ -141,6 +178,7 @@ final class VmaOps {
     } else {
       n.init(mm, addr, vma.vmEnd, vma.vmPgoff + delta, vma.vmFlags);
     }
+    n.setAnonVma(vma.anonVma()); // anon_vma_clone
     n.startWrite();
     n.markAttached();
     if (newBelow) {
@@ -172,27 +210,31 @@ final class VmaOps {
    * they must change the layout inside one write period).
    */
   static VmArea mmapRegion(MmStruct mm, long start, long end, long flags) {
-    return mmapRegion(mm, start, end, flags, start >>> VmArea.PAGE_SHIFT);
+    return mmapRegion(mm, start, end, flags, start >>> VmArea.PAGE_SHIFT, null);
   }
 
   /**
-   * {@link #mmapRegion(MmStruct, long, long, long)} with the new VMA's {@code vm_pgoff} given: the
-   * {@code copy_vma} of {@code mremap}, whose moved VMA keeps the source's page offset. Mmap write
-   * lock held.
+   * {@link #mmapRegion(MmStruct, long, long, long)} with the new VMA's {@code vm_pgoff} and {@code
+   * anon_vma} given: the {@code copy_vma} of {@code mremap}, whose moved VMA keeps the source's
+   * page offset and anon_vma ({@code vmg->anon_vma}, compared by {@code is_mergeable_anon_vma}).
+   * Mmap write lock held.
    */
-  static VmArea mmapRegion(MmStruct mm, long start, long end, long flags, long pgoff) {
+  static VmArea mmapRegion(
+      MmStruct mm, long start, long end, long flags, long pgoff, AnonVma anon) {
     List<VmArea> overlap = collect(mm, start, end);
     boolean leftPiece = !overlap.isEmpty() && overlap.get(0).vmStart < start;
     boolean rightPiece = !overlap.isEmpty() && overlap.get(overlap.size() - 1).vmEnd > end;
     // The neighbours after the unmap: a left/right piece of an overlapped VMA, or an adjacent VMA.
     VmArea p = start > 0 ? mm.mmMt.load(start - 1) : null;
     VmArea n = mm.mmMt.load(end);
-    boolean mergePrev = p != null && mergeablePrefix(p, start, flags, pgoff);
+    boolean mergePrev = p != null && mergeablePrefix(p, start, flags, pgoff, anon);
     long pagesLen = (end - start) >>> VmArea.PAGE_SHIFT;
     boolean mergeNext =
         n != null
             && n.vmFlags == flags
             && (flags & VmFlags.VM_SPECIAL) == 0
+            && isMergeableAnonVma(anon, n.anonVma())
+            && (!mergePrev || anonVmasCompatible(p.anonVma(), n.anonVma()))
             && n.vmPgoff + ((Math.max(end, n.vmStart) - n.vmStart) >>> VmArea.PAGE_SHIFT)
                 == pgoff + pagesLen;
     int newCount =
@@ -222,22 +264,27 @@ final class VmaOps {
       next.startWrite();
       long newEnd = next.vmEnd;
       prev.setRange(prev.vmStart, newEnd, prev.vmPgoff);
+      dupAnonVma(prev, anon);
+      dupAnonVma(prev, next.anonVma());
       mm.mmMt.storeRange(prev.vmStart, newEnd - 1, prev);
       removeVma(mm, next);
       result = prev;
     } else if (mergePrev) {
       prev.startWrite();
       prev.setRange(prev.vmStart, end, prev.vmPgoff);
+      dupAnonVma(prev, anon);
       mm.mmMt.storeRange(prev.vmStart, end - 1, prev);
       result = prev;
     } else if (mergeNext) {
       next.startWrite();
       next.setRange(start, next.vmEnd, pgoff);
+      dupAnonVma(next, anon);
       mm.mmMt.storeRange(start, next.vmEnd - 1, next);
       result = next;
     } else {
       VmArea v = mm.cache.alloc();
       v.init(mm, start, end, pgoff, flags);
+      v.setAnonVma(anon); // copy_vma: anon_vma_clone; null for a new mapping
       v.startWrite();
       v.markAttached();
       mm.mmMt.storeRange(start, end - 1, v);
@@ -350,18 +397,24 @@ final class VmaOps {
     boolean rightSide = e == vma.vmEnd;
     long pgoffS = vma.vmPgoff + ((s - vma.vmStart) >>> VmArea.PAGE_SHIFT);
     long pgoffE = pgoffS + ((e - s) >>> VmArea.PAGE_SHIFT);
+    AnonVma src = vma.anonVma();
     if ((newFlags & VmFlags.VM_SPECIAL) == 0 && (leftSide || rightSide)) {
       boolean mergeLeft =
-          leftSide && prev != null && prev.vmEnd == s && canMergeAfter(prev, newFlags, pgoffS);
+          leftSide && prev != null && prev.vmEnd == s && canMergeAfter(prev, newFlags, pgoffS, src);
       VmArea next = rightSide ? mm.mmMt.load(e) : null;
       boolean mergeRight =
-          next != null && next.vmStart == e && canMergeBefore(next, newFlags, pgoffE);
+          next != null
+              && next.vmStart == e
+              && canMergeBefore(next, newFlags, pgoffE, src)
+              && (!mergeLeft || anonVmasCompatible(prev.anonVma(), next.anonVma()));
       if (mergeLeft && mergeRight) {
         prev.startWrite();
         vma.startWrite();
         next.startWrite();
         long newEnd = next.vmEnd;
         prev.setRange(prev.vmStart, newEnd, prev.vmPgoff);
+        dupAnonVma(prev, src);
+        dupAnonVma(prev, next.anonVma());
         mm.mmMt.storeRange(prev.vmStart, newEnd - 1, prev);
         removeVma(mm, vma);
         removeVma(mm, next);
@@ -371,6 +424,7 @@ final class VmaOps {
         prev.startWrite();
         vma.startWrite();
         prev.setRange(prev.vmStart, e, prev.vmPgoff);
+        dupAnonVma(prev, src);
         if (rightSide) {
           mm.mmMt.storeRange(prev.vmStart, e - 1, prev);
           removeVma(mm, vma);
@@ -384,6 +438,7 @@ final class VmaOps {
         vma.startWrite();
         next.startWrite();
         next.setRange(s, next.vmEnd, pgoffS);
+        dupAnonVma(next, src);
         if (leftSide) {
           mm.mmMt.storeRange(s, next.vmEnd - 1, next);
           removeVma(mm, vma);

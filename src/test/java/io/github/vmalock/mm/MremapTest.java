@@ -73,14 +73,24 @@ class MremapTest {
   }
 
   @Test
-  @DisplayName("MREMAP_FIXED moves the VMA, keeps its flags and page offset, replaces the target")
+  @DisplayName(
+      "MREMAP_FIXED moves a written VMA, keeps its flags, page offset and anon_vma, replaces the"
+          + " target")
   void fixedMoves() {
     MmStruct mm = mm();
     mm.mmap(B, 4 * P, RW);
+    // Written, so that copy_vma keeps the page offset (an unwritten one takes the new address's).
+    AnonVma av = mm.handleMmFault(B, true);
     mm.mmap(B + 5 * P, 2 * P, R);
     int fixed = MmStruct.MREMAP_MAYMOVE | MmStruct.MREMAP_FIXED;
     assertThat(mm.mremap(B, 4 * P, 4 * P, fixed, B + 20 * P)).isEqualTo(B + 20 * P);
     assertThat(layout(mm)).containsExactly("5..7 r-- pgoff+5", "20..24 rw- pgoff+0");
+    mm.mmapReadLock();
+    try {
+      assertThat(mm.vmaLookup(B + 20 * P).anonVma()).isSameAs(av);
+    } finally {
+      mm.mmapReadUnlock();
+    }
     // kernel: EINVAL (overlap), EINVAL (FIXED without MAYMOVE)
     assertThatThrownBy(() -> mm.mremap(B + 20 * P, 4 * P, 4 * P, fixed, B + 22 * P))
         .isInstanceOf(IllegalArgumentException.class)
@@ -103,10 +113,13 @@ class MremapTest {
   }
 
   @Test
-  @DisplayName("MAYMOVE grows in place when it can, else moves top-down; pgoff travels with it")
+  @DisplayName(
+      "MAYMOVE grows in place when it can, else moves top-down; a written VMA's pgoff travels with"
+          + " it")
   void maymove() {
     MmStruct mm = mm();
     mm.mmap(B + 5 * P, P, RW);
+    mm.handleMmFault(B + 5 * P, true);
     mm.mmap(B + 8 * P, P, R);
     assertThat(mm.mremap(B + 5 * P, P, 3 * P, MmStruct.MREMAP_MAYMOVE, 0)).isEqualTo(B + 5 * P);
     assertThat(layout(mm)).containsExactly("5..8 rw- pgoff+5", "8..9 r-- pgoff+8");
@@ -123,6 +136,27 @@ class MremapTest {
     } finally {
       mm.mmapReadUnlock();
     }
+    mm.assertQuiescent();
+  }
+
+  @Test
+  @DisplayName(
+      "copy_vma: an unwritten VMA takes the new address's pgoff and merges there like a fresh"
+          + " mapping; MREMAP_FIXED without resize moves several VMAs, gaps kept")
+  void unwrittenMoveAndMultiVmaMove() {
+    MmStruct mm = mm();
+    mm.mmap(B, 2 * P, RW);
+    mm.mmap(B + 12 * P, 2 * P, RW);
+    int fixed = MmStruct.MREMAP_MAYMOVE | MmStruct.MREMAP_FIXED;
+    assertThat(mm.mremap(B + 12 * P, 2 * P, 2 * P, fixed, B + 2 * P)).isEqualTo(B + 2 * P);
+    assertThat(layout(mm)).containsExactly("0..4 rw- pgoff+0");
+    // remap_move (Linux 6.17+): 0..4 and 6..7 move to 20.., the gap of 2 pages kept.
+    mm.mmap(B + 6 * P, P, R);
+    assertThat(mm.mremap(B, 8 * P, 8 * P, fixed, B + 20 * P)).isEqualTo(B + 20 * P);
+    assertThat(layout(mm)).containsExactly("20..24 rw- pgoff+20", "26..27 r-- pgoff+26");
+    // A gap at the start of the range: EFAULT.
+    assertThatThrownBy(() -> mm.mremap(B + 19 * P, 4 * P, 4 * P, fixed, B + 40 * P))
+        .satisfies(e -> assertThat(Errno.of(e)).contains(Errno.EFAULT));
     mm.assertQuiescent();
   }
 
