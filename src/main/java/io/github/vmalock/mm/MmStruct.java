@@ -2,7 +2,6 @@ package io.github.vmalock.mm;
 
 import io.github.vmalock.locking.LockTracker;
 import io.github.vmalock.locking.RcuWait;
-import io.github.vmalock.locking.Refcount;
 import io.github.vmalock.locking.SeqCount;
 import io.github.vmalock.maple.MapleTree;
 import io.github.vmalock.rcu.Rcu;
@@ -21,9 +20,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>The source is split as the kernel's: this class holds what {@code mm_struct}, {@code
  * include/linux/mmap_lock.h} and {@code mm/mmap_lock.c} hold (the state, the mmap lock and {@code
  * mm_lock_seq}, the per-VMA read-lock paths, {@code lock_mm_and_find_vma}), plus statistics; the
- * rwsem under the mmap lock ({@code kernel/locking/rwsem.c}) is {@code MmapRwsem}, and debug mode
- * (lockdep's and {@code might_sleep()}'s twins) is {@code MmDebug}. The address-space operations
- * are implemented in two package-private classes its public methods delegate to: {@code MmapOps}
+ * rwsem under the mmap lock ({@code kernel/locking/rwsem.c}) is {@code MmapRwsem}, the per-VMA read
+ * paths ({@code lock_vma_under_rcu}, {@code vma_start_read_unlocked}, {@code lock_next_vma}, {@code
+ * lock_mm_and_find_vma}) are {@code VmaReadPaths}, the fault path of {@link #handleMmFault(long,
+ * boolean)} is {@code FaultOps}, and debug mode (lockdep's and {@code might_sleep()}'s twins) is
+ * {@code MmDebug}; this class keeps the state and the contracts. The address-space operations are
+ * implemented in two package-private classes its public methods delegate to: {@code MmapOps}
  * ({@code mm/mmap.c}, {@code mm/mprotect.c}: argument checks, locking, address choice, {@code
  * find_vma}, {@code expand_downwards}, {@code do_mprotect_pkey}) and {@code VmaOps} ({@code
  * mm/vma.c}: split, merge, {@code mmap_region}, {@code do_vmi_munmap}, {@code vma_modify_flags},
@@ -210,7 +212,7 @@ public final class MmStruct implements AutoCloseable {
   /** {@link Builder#accountCommit(boolean)}. */
   final boolean accountCommit;
 
-  private final long taskSize;
+  final long taskSize;
   private final String name;
 
   // map_count and the closed flag are written only under the mmap write lock, by VmaOps and
@@ -219,9 +221,9 @@ public final class MmStruct implements AutoCloseable {
   volatile boolean closed;
 
   private final LongAdder statSuccess = new LongAdder();
-  private final LongAdder statAbort = new LongAdder();
+  final LongAdder statAbort = new LongAdder();
   private final LongAdder statRetry = new LongAdder();
-  private final LongAdder statMiss = new LongAdder();
+  final LongAdder statMiss = new LongAdder();
 
   /**
    * An empty address space with every default: {@link Rcu#global()}, the shared {@link
@@ -868,7 +870,7 @@ public final class MmStruct implements AutoCloseable {
     }
   }
 
-  private void checkLockOrder(String what) {
+  void checkLockOrder(String what) {
     MmDebug.checkLockOrder(this, what);
   }
 
@@ -890,43 +892,7 @@ public final class MmStruct implements AutoCloseable {
    *     limit. Always null in {@link LockMode#MMAP_LOCK_ONLY}
    */
   public VmArea lockVmaUnderRcu(long addr) {
-    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
-      return null;
-    }
-    // The thread's RCU handle: one ThreadLocal lookup per call, not one per lock and unlock.
-    Rcu.Reader rd = rcu.reader();
-    for (; ; ) {
-      rd.lock();
-      VmArea vma = mmMt.load(addr);
-      if (vma == null) {
-        rd.unlock();
-        statAbort.increment();
-        return null;
-      }
-      vma = faithful ? vmaStartRead(vma, rd) : protocol.startRead(steps, vma, rd);
-      if (vma == EAGAIN) {
-        // Detached under us: the area was replaced; walk again.
-        statMiss.increment();
-        continue;
-      }
-      if (vma == null) {
-        statAbort.increment();
-        return null;
-      }
-      // Stable from here: locked, and not isolated when we locked it.
-      rd.unlock();
-      if (faithful
-          ? addr < vma.vmStart || addr >= vma.vmEnd
-          : !protocol.rangeRecheck(steps, vma, addr)) {
-        vma.refcountPut(this);
-        statAbort.increment();
-        return null;
-      }
-      if (debug) {
-        tracker.acquired(vma, LOCK_VMA_READ);
-      }
-      return vma;
-    }
+    return VmaReadPaths.lockVmaUnderRcu(this, addr);
   }
 
   /**
@@ -938,37 +904,7 @@ public final class MmStruct implements AutoCloseable {
    * @return {@code vma} read-locked, null (could not lock), or {@link #EAGAIN} (detached)
    */
   VmArea vmaStartRead(VmArea vma) {
-    Rcu.Reader rd = rcu.reader();
-    return faithful ? vmaStartRead(vma, rd) : protocol.startRead(steps, vma, rd);
-  }
-
-  /** {@link #vmaStartRead(VmArea)} with the calling thread's RCU handle already looked up. */
-  private VmArea vmaStartRead(VmArea vma, Rcu.Reader rd) {
-    // 2a. Cheap early check; a race may give a false "locked", which is allowed.
-    if (vma.lockSeq() == mmLockSeq.readOnce()) {
-      rd.unlock();
-      return null;
-    }
-    // 2b. Limited acquire increment; the limit is below the flag, so a writer refuses us too.
-    int old = vma.tryIncrementForRead(refcntLimit);
-    if (!Refcount.admitted(old, refcntLimit)) {
-      rd.unlock();
-      return old == 0 ? EAGAIN : null;
-    }
-    // 2c. Recycled for another mm: drop the reference, waking that mm's writer if needed.
-    MmStruct owner = vma.vmMm;
-    if (owner != this) {
-      rd.unlock();
-      vma.refcountPut(owner);
-      return null;
-    }
-    // 2d. Acquire re-check; pairs with the release in vma_end_write_all().
-    if (vma.lockSeq() == mmLockSeq.readAcquire()) {
-      vma.refcountPut(this);
-      rd.unlock();
-      return null;
-    }
-    return vma;
+    return VmaReadPaths.vmaStartRead(this, vma);
   }
 
   /**
@@ -1007,37 +943,7 @@ public final class MmStruct implements AutoCloseable {
    *     the VMA could not be kept stable once the mmap lock is dropped
    */
   public VmArea vmaStartReadUnlocked(long addr) {
-    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
-      throw new UnsupportedOperationException(
-          "vma_start_read_unlocked needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
-    }
-    checkNotHoldingMmapLock("vma_start_read_unlocked");
-    mightSleep("vma_start_read_unlocked");
-    if (debug) {
-      checkLockOrder("vma_start_read_unlocked");
-    }
-    if (!faithful) {
-      return protocol.startReadUnlocked(steps, addr);
-    }
-    // Fast path: a stable VMA covering addr, without the mmap lock.
-    VmArea vma = lockVmaUnderRcu(addr);
-    if (vma != null) {
-      return vma;
-    }
-    // Slow path: the mmap read lock keeps writers out; look the VMA up again under it.
-    mmapReadLock();
-    try {
-      vma = mmMt.load(addr);
-      if (vma == null) {
-        return null;
-      }
-      if (!vma.startReadLocked()) {
-        throw refcntOverflow("vma_start_read_unlocked", vma, refcntLimit);
-      }
-      return vma;
-    } finally {
-      mmapReadUnlock();
-    }
+    return VmaReadPaths.vmaStartReadUnlocked(this, addr);
   }
 
   /**
@@ -1096,17 +1002,7 @@ public final class MmStruct implements AutoCloseable {
    * @throws IllegalStateException inside {@link #noSleep(Runnable)} (it may block in its fallback)
    */
   public VmArea lockNextVma(long fromAddr) {
-    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
-      throw new UnsupportedOperationException(
-          "lock_next_vma needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
-    }
-    Rcu.Reader rd = rcu.reader();
-    rd.lock();
-    try {
-      return lockNextVma(rd, fromAddr);
-    } finally {
-      rd.unlock();
-    }
+    return VmaReadPaths.lockNextVma(this, fromAddr);
   }
 
   /**
@@ -1138,90 +1034,7 @@ public final class MmStruct implements AutoCloseable {
    * @throws UnsupportedOperationException in {@link LockMode#MMAP_LOCK_ONLY}
    */
   public VmArea lockNextVma(Rcu.Reader rd, long fromAddr) {
-    if (lockMode == LockMode.MMAP_LOCK_ONLY) {
-      throw new UnsupportedOperationException(
-          "lock_next_vma needs per-VMA locks (LockMode.MMAP_LOCK_ONLY)");
-    }
-    if (rd == null || rd.domain() != rcu) {
-      throw new IllegalArgumentException(
-          "lock_next_vma: rd must be a reader of this mm's RCU domain " + rcu + ": " + rd);
-    }
-    if (!rd.isLocked()) {
-      throw new IllegalStateException("lock_next_vma: no rcu read lock held (RCU_LOCKDEP_WARN)");
-    }
-    mightSleep("lock_next_vma");
-    for (; ; ) {
-      long seq = mmapLockSpeculateTryBegin();
-      VmArea vma = mmMt.state(fromAddr).find(-1L);
-      if (vma == null) {
-        return null;
-      }
-      vma = faithful ? vmaStartRead(vma, rd) : protocol.startRead(steps, vma, rd);
-      if (vma == EAGAIN) {
-        // Detached under us; vma_start_read left the section: re-enter, search again.
-        rd.lock();
-        continue;
-      }
-      if (vma == null) {
-        // fallback: vma_start_read already left the section.
-        return lockNextVmaFallback(rd, fromAddr);
-      }
-      if (fromAddr >= vma.vmEnd) {
-        // Shrunk or recycled behind the scan position (fallback_unlock).
-        rd.unlock();
-        vma.refcountPut(this);
-        return lockNextVmaFallback(rd, fromAddr);
-      }
-      if (fromAddr < vma.vmStart && (seq < 0 || mmLockSeq.retry(seq))) {
-        // A writer may have removed or shrunk what came before: check nothing precedes it now.
-        if (mmMt.state(fromAddr).find(-1L) != vma) {
-          rd.unlock();
-          vma.refcountPut(this);
-          return lockNextVmaFallback(rd, fromAddr);
-        }
-      }
-      if (debug) {
-        tracker.acquired(vma, LOCK_VMA_READ);
-      }
-      return vma; // the caller's section is still held
-    }
-  }
-
-  /** The fallback, entered outside the section; re-enters it on every way out. */
-  private VmArea lockNextVmaFallback(Rcu.Reader rd, long fromAddr) {
-    try {
-      return lockNextVmaUnderMmapLock(fromAddr);
-    } finally {
-      rd.lock(); // rcu_read_lock() after lock_next_vma_under_mmap_lock(), even on ERR_PTR
-    }
-  }
-
-  /**
-   * {@code lock_next_vma_under_mmap_lock}: {@code mmap_read_lock_killable}, look up again, {@code
-   * vma_start_read_locked}, {@code mmap_read_unlock}. Entered outside any RCU read section of this
-   * thread's making (the callers leave it first).
-   *
-   * @throws MmErrnoException EINTR if interrupted while waiting for the mmap lock ({@code
-   *     ERR_PTR(-EINTR)}); the interrupt status is set again and nothing is held
-   */
-  private VmArea lockNextVmaUnderMmapLock(long fromAddr) {
-    try {
-      mmapReadLockKillable();
-    } catch (InterruptedException e) {
-      // The fatal signal: ERR_PTR(-EINTR). The thread stays "killed" for its caller.
-      Thread.currentThread().interrupt();
-      throw new MmErrnoException(
-          Errno.EINTR, "lock_next_vma: interrupted in mmap_read_lock_killable", e);
-    }
-    try {
-      VmArea vma = mmMt.state(fromAddr).find(-1L);
-      if (vma != null && !vma.startReadLocked()) {
-        throw refcntOverflow("lock_next_vma", vma, refcntLimit);
-      }
-      return vma;
-    } finally {
-      mmapReadUnlock();
-    }
+    return VmaReadPaths.lockNextVma(this, rd, fromAddr);
   }
 
   /**
@@ -1248,86 +1061,11 @@ public final class MmStruct implements AutoCloseable {
    *     #noSleep(Runnable)}
    */
   public VmArea lockMmAndFindVma(long addr) {
-    mightSleep("lock_mm_and_find_vma");
-    // get_mmap_lock_carefully(): mmap_read_trylock, else mmap_read_lock_killable.
-    if (!mmapReadTrylock()) {
-      try {
-        mmapReadLockKillable();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return null;
-      }
-    }
-    VmArea vma = MmapOps.findVma(this, addr);
-    if (vma != null && vma.vmStart <= addr) {
-      return vma;
-    }
-    if (vma == null || (vma.vmFlags & VmFlags.VM_GROWSDOWN) == 0) {
-      mmapReadUnlock();
-      return null;
-    }
-    // No atomic upgrade (upgrade_mmap_lock_carefully): drop the read lock, take the write lock
-    // killably, look up again.
-    mmapReadUnlock();
-    try {
-      mmapWriteLockKillable();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
-    boolean ok = false;
-    try {
-      vma = MmapOps.findVma(this, addr);
-      if (vma == null) {
-        return null;
-      }
-      if (vma.vmStart > addr) {
-        if ((vma.vmFlags & VmFlags.VM_GROWSDOWN) == 0
-            || !MmapOps.expandDownwards(this, vma, addr)) {
-          return null;
-        }
-      }
-      ok = true;
-      return vma;
-    } finally {
-      if (ok) {
-        mmapWriteDowngrade();
-      } else {
-        mmapWriteUnlock();
-      }
-    }
+    return VmaReadPaths.lockMmAndFindVma(this, addr);
   }
 
   // ---- lookups under the mmap lock
   // ----------------------------------------------------------------
-
-  /*
-   * Implementation notes for handleMmFault (the fault path of arch/x86/mm/fault.c's
-   * do_user_addr_fault with mm/memory.c's vmf_anon_prepare and mm/rmap.c's __anon_vma_prepare).
-   *
-   * 1. lock_vma_under_rcu first. A bad access (write to a VMA without VM_WRITE, any access to one
-   *    without VM_ACCESS_FLAGS) ends the fault under the VMA lock with SIGSEGV, as the kernel's
-   *    "bad_area_access_error" after lock_vma_under_rcu. A read fault is done (the zero page needs
-   *    no anon_vma). A write fault whose VMA has its anon_vma is done.
-   * 2. Otherwise vmf_anon_prepare: under the VMA lock it tries mmap_read_trylock; if that fails it
-   *    returns VM_FAULT_RETRY, the VMA lock is dropped and the fault starts again under the mmap
-   *    read lock (lock_mm_and_find_vma, which also grows a VM_GROWSDOWN stack).
-   * 3. __anon_vma_prepare under the mmap read lock: find_mergeable_anon_vma (the next VMA's, then
-   *    the previous one's, when anon_vma_compatible and the neighbour's is not forked), else a new
-   *    one; then the publication. The kernel publishes under mm->page_table_lock with a re-check
-   *    of vma->anon_vma; the model publishes with one compare-and-exchange from null on the VMA's
-   *    field, which has the same effect: two faults racing on the same VMA agree on the winner's
-   *    anon_vma, the loser's object is dropped (the kernel frees its allocation).
-   *
-   * Memory ordering: the compare-and-exchange is volatile, so the AnonVma (immutable, final
-   * fields) is safely published to every thread that reads the field with getAcquire. The field
-   * is otherwise written only under the mmap write lock (split, merge, mremap, init), which the
-   * fault's mmap read hold excludes, so a CAS never races a plain store; the rwsem's release and
-   * acquire order a CAS before any later writer's read of the field. find_mergeable_anon_vma reads
-   * neighbours under the same mmap read hold: their ranges, flags and pgoff are stable, and their
-   * anon_vma is either null or final for the hold (a racing fault on a neighbour may still set it;
-   * reading null then only means the two VMAs get different anon_vmas, as in the kernel's race).
-   */
 
   /**
    * A user page fault at {@code addr} ({@code handle_mm_fault} as reached from {@code
@@ -1353,111 +1091,7 @@ public final class MmStruct implements AutoCloseable {
    *     or inside {@link #noSleep(Runnable)}
    */
   public AnonVma handleMmFault(long addr, boolean write) {
-    if (addr < 0 || addr >= taskSize) {
-      throw new MmErrnoException(
-          Errno.EFAULT,
-          "fault at 0x"
-              + Long.toHexString(addr)
-              + ": outside the user address space [0, 0x"
-              + Long.toHexString(taskSize)
-              + ")");
-    }
-    MmapOps.checkOpen(this, "fault");
-    mightSleep("handle_mm_fault");
-    VmArea vma = lockVmaUnderRcu(addr);
-    if (vma != null) {
-      boolean retry = false;
-      try {
-        checkFaultAccess(vma, addr, write);
-        if (!write) {
-          return null;
-        }
-        AnonVma av = vma.anonVma();
-        if (av != null) {
-          return av;
-        }
-        if (mmapReadTrylock()) {
-          try {
-            return anonVmaPrepare(vma);
-          } finally {
-            mmapReadUnlock();
-          }
-        }
-        retry = true; // VM_FAULT_RETRY
-      } finally {
-        vma.endRead();
-      }
-      assert retry;
-    }
-    vma = lockMmAndFindVma(addr);
-    if (vma == null) {
-      throw new MmErrnoException(
-          Errno.EFAULT, "fault at 0x" + Long.toHexString(addr) + ": no VMA (SIGSEGV)");
-    }
-    try {
-      checkFaultAccess(vma, addr, write);
-      return write ? anonVmaPrepare(vma) : null;
-    } finally {
-      mmapReadUnlock();
-    }
-  }
-
-  private static void checkFaultAccess(VmArea vma, long addr, boolean write) {
-    long need = write ? VmFlags.VM_WRITE : VmFlags.VM_ACCESS_FLAGS;
-    if ((vma.vmFlags & need) == 0) {
-      throw new MmErrnoException(
-          Errno.EFAULT,
-          (write ? "write" : "read")
-              + " fault at 0x"
-              + Long.toHexString(addr)
-              + " not permitted by "
-              + vma
-              + " (SIGSEGV, access_error)");
-    }
-  }
-
-  /**
-   * {@code __anon_vma_prepare}: mmap lock held (read suffices); see the notes above.
-   *
-   * @return the VMA's anon_vma (this fault's or a concurrent one's)
-   */
-  private AnonVma anonVmaPrepare(VmArea vma) {
-    AnonVma av = vma.anonVma();
-    if (av != null) {
-      return av;
-    }
-    AnonVma found = findMergeableAnonVma(vma);
-    return vma.casAnonVma(found != null ? found : new AnonVma(null));
-  }
-
-  /** {@code find_mergeable_anon_vma}: the next VMA's first, then the previous one's. */
-  private AnonVma findMergeableAnonVma(VmArea vma) {
-    VmArea next = mmMt.load(vma.vmEnd);
-    if (next != null) {
-      AnonVma av = reusableAnonVma(next, vma, next);
-      if (av != null) {
-        return av;
-      }
-    }
-    VmArea prev = vma.vmStart > 0 ? mmMt.load(vma.vmStart - 1) : null;
-    return prev == null ? null : reusableAnonVma(prev, prev, vma);
-  }
-
-  /**
-   * {@code reusable_anon_vma} with {@code anon_vma_compatible(a, b)}: adjacent, flags equal but for
-   * the access bits, contiguous {@code pgoff}; the old VMA's anon_vma not forked (a singular {@code
-   * anon_vma_chain}).
-   */
-  private static AnonVma reusableAnonVma(VmArea old, VmArea a, VmArea b) {
-    boolean compatible =
-        a.vmEnd == b.vmStart
-            && ((a.vmFlags ^ b.vmFlags) & ~VmFlags.VM_ACCESS_FLAGS) == 0
-            && b.vmPgoff == a.vmPgoff + ((b.vmStart - a.vmStart) >>> VmArea.PAGE_SHIFT);
-    if (!compatible) {
-      return null;
-    }
-    AnonVma av = old.anonVma();
-    return av != null && av.parent() == null ? av : null;
+    return FaultOps.handleMmFault(this, addr, write);
   }
 
   /**

@@ -10,38 +10,37 @@ import java.util.List;
  * find_vma_prev}, {@code expand_downwards} for {@link MmStruct#lockMmAndFindVma(long)}, and {@code
  * do_mprotect_pkey}. Each public address-space method of {@link MmStruct} delegates here; the VMA
  * surgery underneath (split, merge, remove, {@code map_count}) is {@link VmaOps}.
- *
- * <h2>Implementation notes</h2>
- *
- * <p><b>The shape of every operation</b>, as the kernel's system calls:
- *
- * <ol>
- *   <li>Check the arguments (alignment, length, wrap-around, {@link MmStruct#taskSize()}, flag
- *       bits): {@link IllegalArgumentException} naming the value, nothing taken, nothing changed.
- *   <li>Check the mm is open, that the calling thread does not hold its mmap lock (the kernel would
- *       self-deadlock) and is not inside {@link MmStruct#noSleep(Runnable)}: {@link
- *       IllegalStateException}, nothing taken.
- *   <li>Take the mmap write lock ({@link MmStruct#mmapWriteLock()}: {@code mm_lock_seq} becomes
- *       odd), check again that the mm is open ({@code close()} may have run while we waited), do
- *       the work through {@link VmaOps}, and release the lock in a {@code finally}, which ends
- *       every VMA write lock of the period at once ({@code vma_end_write_all}). An exception thrown
- *       by the work (ENOMEM) is thrown before anything changed, so the lock is released over an
- *       untouched address space. {@code munmap} differs, as the kernel's: once the VMAs are out of
- *       the tree and detached it downgrades to the read lock ({@code vms_complete_munmap_vmas()}),
- *       does the page-table work ({@link WriterWork#afterDowngrade}) and frees under it.
- * </ol>
- *
- * <p><b>Memory ordering.</b> None of its own: the mmap write lock's acquire and release order
- * successive writers, and readers are ordered against the writer by the tree's publication and by
- * {@code mm_lock_seq} (see {@link MmStruct} and {@link VmaOps}). The lookups ({@code find_vma},
- * {@code find_vma_prev}) are plain tree walks, exact because the caller holds the mmap lock.
- *
- * <p><b>Known weak points.</b> {@code mprotect} over a hole changes the mapped part before the hole
- * and then fails with ENOMEM, as the kernel's walk does; it plans its {@code map_count} by
- * simulating the merges before changing anything. Stack expansion checks the guard gap and {@code
- * mmap_min_addr}, not rlimits. Unaligned lengths are refused where the kernel rounds them up.
  */
 final class MmapOps {
+  /*
+   * Implementation notes.
+   *
+   * The shape of every operation, as the kernel's system calls:
+   *   1. Check the arguments (alignment, length, wrap-around, MmStruct.taskSize(), flag bits):
+   *      IllegalArgumentException naming the value, nothing taken, nothing changed.
+   *   2. Check the mm is open, that the calling thread does not hold its mmap lock (the kernel
+   *      would self-deadlock) and is not inside MmStruct.noSleep(Runnable): IllegalStateException,
+   *      nothing taken.
+   *   3. Take the mmap write lock (MmStruct.mmapWriteLock(): mm_lock_seq becomes odd), check again
+   *      that the mm is open (close() may have run while we waited), do the work through VmaOps,
+   *      and release the lock in a finally, which ends every VMA write lock of the period at once
+   *      (vma_end_write_all). An exception thrown by the work (ENOMEM) is thrown before anything
+   *      changed, so the lock is released over an untouched address space. munmap differs, as the
+   *      kernel's: once the VMAs are detached and out of the tree it downgrades to the read lock
+   *      (vms_complete_munmap_vmas()), does the page-table work (WriterWork.afterDowngrade) and
+   *      frees under it.
+   *
+   * Memory ordering. None of its own: the mmap write lock's acquire and release order successive
+   * writers, and readers are ordered against the writer by the tree's publication and by
+   * mm_lock_seq (see MmStruct and VmaOps). The lookups (find_vma, find_vma_prev) are plain tree
+   * walks, exact because the caller holds the mmap lock.
+   *
+   * Known weak points. mprotect over a hole changes the mapped part before the hole and then fails
+   * with ENOMEM, as the kernel's walk does; it plans its map_count by simulating the merges before
+   * changing anything. Stack expansion checks the guard gap and mmap_min_addr, not rlimits.
+   * Unaligned lengths are refused where the kernel rounds them up.
+   */
+
   private MmapOps() {}
 
   // ---- do_mmap and get_unmapped_area

@@ -8,90 +8,80 @@ import java.lang.invoke.VarHandle;
  * A virtual memory area, the kernel's {@code struct vm_area_struct}: a half-open address range
  * {@code [start, end)} of one {@link MmStruct}, with its flags, its page offset, and its per-VMA
  * lock ({@code vm_refcnt} plus {@code vm_lock_seq}).
- *
- * <h2>Implementation notes</h2>
- *
- * <p><b>The {@code vm_refcnt} encoding</b> ({@code include/linux/mm_types.h}, {@code
- * include/linux/mmap_lock.h}): one {@code int} holds the attach state, the reader count and the
- * writer's "excluding readers" flag {@link #VM_REFCNT_EXCLUDE_READERS_FLAG} ({@code 1 << 30}).
- *
- * <pre>
- *   value           meaning
- *   0               detached: no reader may raise it (increment-from-zero is refused)
- *   1               attached, no readers (write-locked or not: that is vm_lock_seq's business)
- *   1 + N           attached, N read references (real readers or transient ones about to back out)
- *   FLAG + 1 + N    a writer excludes readers and waits for the N to leave
- *   FLAG + 1        the writer's target: every reader gone
- *   FLAG + N        a detach waits for N transient readers (the attach reference already dropped)
- *   FLAG            the detach's target, about to become 0
- * </pre>
- *
- * <p>Readers enter with a limited acquire increment that refuses 0 and any result above {@link
- * #VM_REFCNT_LIMIT} ({@code FLAG - 1}); since the limit is below the flag, a set flag refuses every
- * reader without a second test. Decoders: {@link #isAttached()}, {@link #readersExcluded(int)}.
- *
- * <p><b>Write lock = sequence match.</b> A VMA is write-locked while its {@code vm_lock_seq} equals
- * the mm's (odd) {@code mm_lock_seq}; {@link #startWrite()} sets it, nothing clears it: {@link
- * MmStruct#mmapWriteUnlock()} moves {@code mm_lock_seq} on, which ends every VMA write lock of the
- * period at once.
- *
- * <p><b>{@code vma_start_write}, numbered</b> ({@code __vma_start_write}, caller holds the mmap
- * write lock):
- *
- * <ol>
- *   <li>Already write-locked in this period ({@code vm_lock_seq == mm_lock_seq})? Return.
- *   <li>{@code __vma_start_exclude_readers}: add the flag unless the count is 0. If it is 0 the VMA
- *       is detached: no reader can get in (increment-from-zero is refused), go to step 4.
- *   <li>Park on the mm's {@code vma_writer_wait} until the count is exactly {@code FLAG + 1}. The
- *       last reader to leave sees "readers excluded" after its decrement and wakes us. Readers that
- *       try to enter meanwhile are refused by the limit. (Interruptible form: on interrupt, remove
- *       the flag, leave {@code vm_lock_seq} alone, report failure.)
- *   <li>Store {@code vm_lock_seq = mm_lock_seq} (opaque: the early check in {@code vma_start_read}
- *       reads it without a lock).
- *   <li>Remove the flag (volatile subtraction). From now on readers are kept out by the sequence
- *       match: a reader that increments sees (acquire) our {@code vm_lock_seq} store, because our
- *       flag removal, which it read-modify-wrote after, is ordered after that store.
- * </ol>
- *
- * <p><b>{@code vma_mark_detached}</b>: drop the attach reference; if the count is then 0, done.
- * Otherwise transient readers (which incremented before seeing the sequence match) are inside: add
- * the flag, park until the count is exactly {@code FLAG}, subtract the flag, leaving 0.
- *
- * <p><b>Memory-ordering pairings</b>
- *
- * <ul>
- *   <li>Reader admission is an acquire compare-and-exchange; {@link #endRead()} is a volatile (so
- *       release) decrement: a writer whose wait condition reads the decremented value sees every
- *       read the reader made as finished.
- *   <li>{@link #markAttached()} publishes the count 1 with a release store, after the fields
- *       ({@code vm_mm}, range, flags) were written; a reader's acquire increment from 1 therefore
- *       sees those fields (the recycled-object case 3 of the {@code SLAB_TYPESAFE_BY_RCU} change).
- *   <li>{@code vma_end_write_all} (in {@link MmStruct#mmapWriteUnlock()}) is a release store of the
- *       even {@code mm_lock_seq}; the reader's re-check after its increment is an acquire load of
- *       it: a reader that sees the new even value also sees every change the writer made to the
- *       VMA.
- *   <li>The last reader's decrement followed by its load of the waiting writer, against the
- *       writer's publication of itself followed by its load of the count, is a store-buffer
- *       pattern: all four accesses are volatile (see {@link io.github.vmalock.locking.RcuWait}), so
- *       the wake-up cannot be lost.
- * </ul>
- *
- * <p><b>Fields.</b> {@code start}, {@code end}, {@code pgoff}, {@code flags} and {@code mm} are
- * plain fields: they are written only by the mmap-write-lock holder while the VMA is write-locked
- * or detached, and read by readers only after an acquire increment (or under the mmap lock). A
- * reader of a recycled object may read them racily before its re-checks reject the object; Java
- * guarantees it sees some written value (no out-of-thin-air, no torn {@code long} on 64-bit
- * HotSpot), which is all the re-checks need.
- *
- * <p><b>Known weak points.</b> The count {@code FLAG + 1} is ambiguous between "writer excluding,
- * no readers" and "detaching, one transient reader" (as in the kernel, whose last reader may then
- * wake the detacher spuriously); {@link #endRead()} therefore refuses it and {@code 1} only for
- * faithful mms (a real reader never sees them): it decrements first and undoes the decrement when
- * the old value shows the call was a bug, so a wrong {@code endRead()} is visible to other threads
- * for a moment (see its Javadoc). No owner is recorded (the kernel has none either): outside debug
- * mode, a thread may release a reference another thread took.
  */
 public final class VmArea {
+  /*
+   * Implementation notes.
+   *
+   * The vm_refcnt encoding (include/linux/mm_types.h, include/linux/mmap_lock.h): one int holds the
+   * attach state, the reader count and the writer's "excluding readers" flag
+   * VM_REFCNT_EXCLUDE_READERS_FLAG (1 << 30).
+   *
+   *   value           meaning
+   *   0               detached: no reader may raise it (increment-from-zero is refused)
+   *   1               attached, no readers (write-locked or not: that is vm_lock_seq's business)
+   *   1 + N           attached, N read references (real readers or transient ones about to back out)
+   *   FLAG + 1 + N    a writer excludes readers and waits for the N to leave
+   *   FLAG + 1        the writer's target: every reader gone
+   *   FLAG + N        a detach waits for N transient readers (the attach reference already dropped)
+   *   FLAG            the detach's target, about to become 0
+   *
+   * Readers enter with a limited acquire increment that refuses 0 and any result above
+   * VM_REFCNT_LIMIT (FLAG - 1); since the limit is below the flag, a set flag refuses every reader
+   * without a second test. Decoders: isAttached(), readersExcluded(int).
+   *
+   * Write lock = sequence match. A VMA is write-locked while its vm_lock_seq equals the mm's (odd)
+   * mm_lock_seq; startWrite() sets it, nothing clears it: MmStruct.mmapWriteUnlock() moves
+   * mm_lock_seq on, which ends every VMA write lock of the period at once.
+   *
+   * vma_start_write, numbered (__vma_start_write, caller holds the mmap write lock):
+   *   1. Already write-locked in this period (vm_lock_seq == mm_lock_seq)? Return.
+   *   2. __vma_start_exclude_readers: add the flag unless the count is 0. If it is 0 the VMA is
+   *      detached: no reader can get in (increment-from-zero is refused), go to step 4.
+   *   3. Park on the mm's vma_writer_wait until the count is exactly FLAG + 1. The last reader to
+   *      leave sees "readers excluded" after its decrement and wakes us. Readers that try to enter
+   *      meanwhile are refused by the limit. (Interruptible form: on interrupt, remove the flag,
+   *      leave vm_lock_seq alone, report failure.)
+   *   4. Store vm_lock_seq = mm_lock_seq (opaque: the early check in vma_start_read reads it
+   *      without a lock).
+   *   5. Remove the flag (volatile subtraction). From now on readers are kept out by the sequence
+   *      match: a reader that increments sees (acquire) our vm_lock_seq store, because our flag
+   *      removal, which it read-modify-wrote after, is ordered after that store.
+   *
+   * vma_mark_detached: drop the attach reference; if the count is then 0, done. Otherwise transient
+   * readers (which incremented before seeing the sequence match) are inside: add the flag, park
+   * until the count is exactly FLAG, subtract the flag, leaving 0.
+   *
+   * Memory-ordering pairings
+   *   - Reader admission is an acquire compare-and-exchange; endRead() is a volatile (so release)
+   *     decrement: a writer whose wait condition reads the decremented value sees every read the
+   *     reader made as finished.
+   *   - markAttached() publishes the count 1 with a release store, after the fields (vm_mm, range,
+   *     flags) were written; a reader's acquire increment from 1 therefore sees those fields (the
+   *     recycled-object case 3 of the SLAB_TYPESAFE_BY_RCU change).
+   *   - vma_end_write_all (in MmStruct.mmapWriteUnlock()) is a release store of the even
+   *     mm_lock_seq; the reader's re-check after its increment is an acquire load of it: a reader
+   *     that sees the new even value also sees every change the writer made to the VMA.
+   *   - The last reader's decrement followed by its load of the waiting writer, against the
+   *     writer's publication of itself followed by its load of the count, is a store-buffer
+   *     pattern: all four accesses are volatile (see io.github.vmalock.locking.RcuWait), so the
+   *     wake-up cannot be lost.
+   *
+   * Fields. start, end, pgoff, flags and mm are plain fields: they are written only by the mmap-
+   * write-lock holder while the VMA is write-locked or detached, and read by readers only after an
+   * acquire increment (or under the mmap lock). A reader of a recycled object may read them racily
+   * before its re-checks reject the object; Java guarantees it sees some written value (no out-of-
+   * thin-air, no torn long on 64-bit HotSpot), which is all the re-checks need.
+   *
+   * Known weak points. The count FLAG + 1 is ambiguous between "writer excluding, no readers" and
+   * "detaching, one transient reader" (as in the kernel, whose last reader may then wake the
+   * detacher spuriously); endRead() therefore refuses it and 1 only for faithful mms (a real
+   * reader never sees them): it decrements first and undoes the decrement when the old value shows
+   * the call was a bug, so a wrong endRead() is visible to other threads for a moment (see its
+   * Javadoc). No owner is recorded (the kernel has none either): outside debug mode, a thread may
+   * release a reference another thread took.
+   */
+
   /** Bit of {@code vm_refcnt} that a writer or a detach sets to exclude readers. */
   public static final int VM_REFCNT_EXCLUDE_READERS_BIT = 30;
 

@@ -12,23 +12,25 @@ import java.util.concurrent.atomic.LongAdder;
  * the cache. This is why {@link MmStruct#lockVmaUnderRcu(long)} re-checks {@code vm_refcnt}, {@code
  * vm_mm} and the range after locking.
  *
- * <h2>Implementation notes</h2>
- *
- * <p>The free list is a lock-free LIFO ({@link ConcurrentLinkedDeque} used as a stack, the slab's
- * per-CPU freelist being last-in first-out too), so the object freed last is the next one reused:
- * reuse is immediate and frequent, which exercises the readers' re-checks. The list is bounded
- * ({@link #MAX_FREE}); objects beyond it are left to the garbage collector. A freed object must be
- * detached ({@code vm_refcnt == 0}: {@code vm_area_free} asserts it); a faithful mm never frees one
- * that a reader still holds, because detaching waits for transient readers.
- *
- * <p>Modes, for comparison: {@link Mode#IMMEDIATE_REUSE} (the kernel since 6.15, the default),
- * {@link Mode#GRACE_PERIOD} (the 6.4 to 6.14 scheme: the object returns to the free list only after
- * an RCU grace period, through {@link Rcu#callRcu(Runnable)}), {@link Mode#NO_REUSE} (every
- * allocation is a new object).
- *
  * <p>Context: {@link #size()} and the package-private allocation and free never block.
  */
 public final class VmAreaCache {
+  /*
+   * Implementation notes.
+   *
+   * The free list is a lock-free LIFO (ConcurrentLinkedDeque used as a stack, the slab's per-CPU
+   * freelist being last-in first-out too), so the object freed last is the next one reused: reuse
+   * is immediate and frequent, which exercises the readers' re-checks. The list is bounded
+   * (MAX_FREE); objects beyond it are left to the garbage collector. A freed object must be
+   * detached (vm_refcnt == 0: vm_area_free asserts it); a faithful mm never frees one that a reader
+   * still holds, because detaching waits for transient readers.
+   *
+   * Modes, for comparison: Mode#IMMEDIATE_REUSE (the kernel since 6.15, the default),
+   * Mode#GRACE_PERIOD (the 6.4 to 6.14 scheme: the object returns to the free list only after an
+   * RCU grace period, through Rcu.callRcu(Runnable)), Mode#NO_REUSE (every allocation is a new
+   * object).
+   */
+
   /** When a freed object may be handed out again. */
   public enum Mode {
     /** At once, last freed first reused ({@code SLAB_TYPESAFE_BY_RCU}); the default. */

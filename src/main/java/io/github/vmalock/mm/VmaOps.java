@@ -11,56 +11,51 @@ import java.util.List;
  * the mmap write lock, choosing an address, {@code mprotect}'s hole check) is {@link MmapOps}; the
  * state all of this changes is the {@link MmStruct}'s ({@code mm_mt}, {@code map_count}) and the
  * {@link VmArea}s'.
- *
- * <h2>Implementation notes</h2>
- *
- * <p><b>Context.</b> Every function here runs with the mmap write lock held by the calling thread
- * (the tree asserts it on each store), inside one write period: {@code mm_lock_seq} is odd, so
- * {@link VmArea#startWrite()} marks a VMA write-locked until the caller's {@link
- * MmStruct#mmapWriteUnlock()} ends every such lock at once.
- *
- * <p><b>The protocol of one change</b> (what {@code mm/vma.c} does under {@code
- * CONFIG_PER_VMA_LOCK}):
- *
- * <ol>
- *   <li>Plan: compute the {@code map_count} the change will leave and refuse it (ENOMEM) before
- *       touching anything, so a refused operation leaves the tree, the counts and every VMA as they
- *       were.
- *   <li>{@code vma_start_write} every VMA that will change or go away; this waits for its readers
- *       to leave, and from here no new reader is admitted to it until the period ends.
- *   <li>A new VMA ({@code __split_vma}, a fresh mapping) is initialised, write-locked and marked
- *       attached <em>before</em> it is stored, so a reader that finds it in the tree waits for the
- *       period to end like a reader of a changed VMA.
- *   <li>Change the VMA fields ({@code setRange}, {@code setFlags}: asserted write-locked or
- *       detached) and publish each change of the layout with one {@code storeRange}. Where a new
- *       VMA or a grown neighbour is stored over old ones (a {@code MAP_FIXED} mapping, a merge),
- *       that one store replaces them, so a lock-free walker never sees a gap that was not there.
- *   <li>{@code remove_vma} the VMAs no longer reachable: {@code vma_mark_detached} (waits for
- *       transient readers that incremented the count before seeing the write lock), then free to
- *       the {@link VmAreaCache}, which may hand the object out again at once ({@code
- *       SLAB_TYPESAFE_BY_RCU}), to this mm or another.
- * </ol>
- *
- * <p><b>Memory ordering.</b> Nothing here orders memory itself; it relies on three pairings made
- * elsewhere. The tree publishes each store with a release store of the new node and readers walk it
- * with acquire loads ({@link io.github.vmalock.maple.MapleTree}). A reader admitted on a recycled
- * object sees its new fields because {@code vma_mark_attached}'s release store of 1 pairs with the
- * reader's acquire increment. A reader admitted after the period sees every field written here
- * because {@code vma_end_write_all}'s release store of the even {@code mm_lock_seq} pairs with the
- * reader's acquire re-check (see {@link MmStruct}).
- *
- * <p><b>{@code map_count}.</b> A plain read-modify-write of {@link MmStruct}'s volatile field: only
- * the mmap-write-lock holder writes it (the lock's release/acquire orders successive writers); the
- * volatile store only makes {@link MmStruct#mapCount()} a fresh lock-free snapshot. Each function
- * asserts that it left the count it planned.
- *
- * <p><b>Known weak points.</b> Map-count limits are checked against the final count of an operation
- * (the kernel checks before each split, and may pass the limit by one). No file or page-table
- * state: a VMA is its range, {@code pgoff}, flags and {@link AnonVma} (compared on merge as {@code
- * is_mergeable_anon_vma}, shared by a split, handed to a merge target without one by {@code
- * dup_anon_vma}).
  */
 final class VmaOps {
+  /*
+   * Implementation notes.
+   *
+   * Context. Every function here runs with the mmap write lock held by the calling thread (the tree
+   * asserts it on each store), inside one write period: mm_lock_seq is odd, so VmArea.startWrite()
+   * marks a VMA write-locked until the caller's MmStruct.mmapWriteUnlock() ends every such lock at
+   * once.
+   *
+   * The protocol of one change (what mm/vma.c does under CONFIG_PER_VMA_LOCK):
+   *   1. Plan: compute the map_count the change will leave and refuse it (ENOMEM) before touching
+   *      anything, so a refused operation leaves the tree, the counts and every VMA as they were.
+   *   2. vma_start_write every VMA that will change or go away; this waits for its readers to
+   *      leave, and from here no new reader is admitted to it until the period ends.
+   *   3. A new VMA (__split_vma, a fresh mapping) is initialised, write-locked and marked attached
+   *      before it is stored, so a reader that finds it in the tree waits for the period to end
+   *      like a reader of a changed VMA.
+   *   4. Change the VMA fields (setRange, setFlags: asserted write-locked or detached) and publish
+   *      each change of the layout with one storeRange. Where a new VMA or a grown neighbour is
+   *      stored over old ones (a MAP_FIXED mapping, a merge), that one store replaces them, so a
+   *      lock-free walker never sees a gap that was not there.
+   *   5. remove_vma the VMAs no longer reachable: vma_mark_detached (waits for transient readers
+   *      that incremented the count before seeing the write lock), then free to the VmAreaCache,
+   *      which may hand the object out again at once (SLAB_TYPESAFE_BY_RCU), to this mm or another.
+   *
+   * Memory ordering. Nothing here orders memory itself; it relies on three pairings made elsewhere.
+   * The tree publishes each store with a release store of the new node and readers walk it with
+   * acquire loads (io.github.vmalock.maple.MapleTree). A reader admitted on a recycled object sees
+   * its new fields because vma_mark_attached's release store of 1 pairs with the reader's acquire
+   * increment. A reader admitted after the period sees every field written here because
+   * vma_end_write_all's release store of the even mm_lock_seq pairs with the reader's acquire re-
+   * check (see MmStruct).
+   *
+   * map_count. A plain read-modify-write of MmStruct's volatile field: only the mmap-write-lock
+   * holder writes it (the lock's release/acquire orders successive writers); the volatile store
+   * only makes MmStruct.mapCount() a fresh lock-free snapshot. Each function asserts that it left
+   * the count it planned.
+   *
+   * Known weak points. Map-count limits are checked against the final count of an operation (the
+   * kernel checks before each split, and may pass the limit by one). No file or page-table state: a
+   * VMA is its range, pgoff, flags and AnonVma (compared on merge as is_mergeable_anon_vma, shared
+   * by a split, handed to a merge target without one by dup_anon_vma).
+   */
+
   private VmaOps() {}
 
   /**
