@@ -1,7 +1,7 @@
-package io.github.vmalock.sim;
+package io.github.vmalock.sim.callers;
 
-import static io.github.vmalock.sim.SimTestSupport.assertClean;
-import static io.github.vmalock.sim.SimTestSupport.text;
+import static io.github.vmalock.sim.callers.SimTestSupport.assertClean;
+import static io.github.vmalock.sim.callers.SimTestSupport.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +9,8 @@ import io.github.vmalock.mm.Errno;
 import io.github.vmalock.mm.MmErrnoException;
 import io.github.vmalock.mm.MmStruct;
 import io.github.vmalock.mm.VmArea;
+import io.github.vmalock.sim.world.AddressLayout;
+import io.github.vmalock.sim.world.World;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
