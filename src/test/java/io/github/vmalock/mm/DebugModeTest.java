@@ -88,7 +88,8 @@ class DebugModeTest {
   }
 
   @Test
-  @DisplayName("assertQuiescent finds a leaked VMA read reference (the seed's BPF stack-map leak)")
+  @DisplayName(
+      "assertQuiescent finds a leaked VMA read reference (the BPF stack-map leak of v2 of the series)")
   void quiescent() {
     mm.mmap(A, PAGE, VM_READ);
     mm.assertQuiescent();

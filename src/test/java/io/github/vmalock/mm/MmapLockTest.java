@@ -91,7 +91,8 @@ class MmapLockTest {
   }
 
   @Test
-  @DisplayName("unlock without lock (the seed's BPF stack-map bug) throws; nothing changes")
+  @DisplayName(
+      "unlock without lock (the BPF stack-map bug of v2 of the series) throws; nothing changes")
   void unlockWithoutLock() {
     int seq = mm.mmLockSeq();
     assertThatThrownBy(mm::mmapReadUnlock)

@@ -78,7 +78,8 @@ class SimulatorTest {
   }
 
   @Test
-  @DisplayName("the seed v2 stack map in a run: violations and leaked locks are reported")
+  @DisplayName(
+      "the BPF stack map of v2 of the series in a run: violations and leaked locks are reported")
   void seedV2IsReported() {
     RunResult r =
         Simulator.run(
