@@ -162,7 +162,8 @@ public final class MmStruct implements AutoCloseable {
    *
    * vma_start_read_unlocked, corrected slow path: fast path lockVmaUnderRcu; else take the mmap
    * read lock, vma_lookup, null only when no VMA covers addr (drop the lock, return null),
-   * vma_start_read_locked on the VMA just looked up (overflow: drop the lock, throw), drop the
+   * vma_start_read_locked on the VMA just looked up (at the reader limit: drop the lock, return
+   * null, as the series' "if (!vma_start_read_locked(vma)) return NULL;"), drop the
    * lock, return the VMA read-locked. It never returns holding the mmap lock and never uses a
    * pointer obtained before taking it.
    *
@@ -933,12 +934,12 @@ public final class MmStruct implements AutoCloseable {
    * {@link VmArea#endRead()} once; on null it holds nothing.
    *
    * @param addr an address
-   * @return the read-locked VMA, or null only when no VMA covered {@code addr} while the slow path
-   *     held the mmap lock
+   * @return the read-locked VMA; or null, holding nothing, when no VMA covered {@code addr} while
+   *     the slow path held the mmap lock, or when that VMA's reader count was at the limit (the
+   *     series' {@code if (!vma_start_read_locked(vma)) return NULL;})
    * @throws IllegalStateException if the calling thread holds the mmap lock (checked first, nothing
-   *     taken), inside {@link #noSleep(Runnable)}, in debug mode while holding a VMA read lock of
-   *     this mm, or on reader-count overflow naming {@code VM_REFCNT_LIMIT} (the mmap lock is
-   *     dropped first)
+   *     taken), inside {@link #noSleep(Runnable)}, or in debug mode while holding a VMA read lock
+   *     of this mm
    * @throws UnsupportedOperationException in {@link LockMode#MMAP_LOCK_ONLY}: without per-VMA locks
    *     the VMA could not be kept stable once the mmap lock is dropped
    */

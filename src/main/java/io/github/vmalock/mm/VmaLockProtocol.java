@@ -112,7 +112,7 @@ public interface VmaLockProtocol {
         return null;
       }
       if (!s.startReadLocked(vma)) {
-        throw s.refcntOverflow("vma_start_read_unlocked", vma);
+        return null; // the series: if (!vma_start_read_locked(vma)) return NULL;
       }
       return vma;
     } finally {

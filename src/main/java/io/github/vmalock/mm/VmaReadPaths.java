@@ -135,7 +135,8 @@ final class VmaReadPaths {
         return null;
       }
       if (!vma.startReadLocked()) {
-        throw MmStruct.refcntOverflow("vma_start_read_unlocked", vma, mm.refcntLimit);
+        // The series: if (!vma_start_read_locked(vma)) return NULL; (reader limit reached).
+        return null;
       }
       return vma;
     } finally {

@@ -143,7 +143,7 @@ public enum ProtocolVariant {
           return null;
         }
         if (!s.startReadLocked(stale)) {
-          throw s.refcntOverflow("vma_start_read_unlocked", stale);
+          return null;
         }
         return stale;
       } finally {

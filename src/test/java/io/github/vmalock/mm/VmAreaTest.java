@@ -192,9 +192,11 @@ class VmAreaTest {
     long abortsBefore = mm.vmaLockStats().abort();
     assertThat(mm.lockVmaUnderRcu(A)).isNull();
     assertThat(mm.vmaLockStats().abort()).isEqualTo(abortsBefore + 1);
-    assertThatThrownBy(() -> mm.vmaStartReadUnlocked(A))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("VM_REFCNT_LIMIT");
+    // The series' slow path: if (!vma_start_read_locked(vma)) return NULL; nothing left held.
+    assertThat(mm.vmaStartReadUnlocked(A)).isNull();
+    assertThat(v.refcnt()).isEqualTo(3);
+    assertThat(mm.mmapLock().getReadHoldCount()).isZero();
+    assertThat(mm.mmapLock().isWriteLocked()).isFalse();
     assertThat(mm.mmapLock().getReadHoldCount()).isZero();
     assertThatThrownBy(() -> mm.lockNextVma(0))
         .isInstanceOf(IllegalStateException.class)
