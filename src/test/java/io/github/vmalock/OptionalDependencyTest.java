@@ -16,13 +16,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The library's classes work without its optional dependencies: only the command line ({@code
- * sim.cli}) refers to picocli or JFreeChart. Checked on the compiled classes: a class that names
- * another class carries its internal name ({@code picocli/CommandLine}) in its constant pool.
+ * sim.cli}) refers to picocli or JFreeChart, and only {@code testkit.ProtocolModelCheck} (and its
+ * nested classes) to Lincheck, which the library declares {@code provided}. Checked on the compiled
+ * classes: a class that names another class carries its internal name ({@code picocli/CommandLine})
+ * in its constant pool.
  */
 @DisplayName("Only sim.cli refers to the optional dependencies (picocli, JFreeChart)")
 class OptionalDependencyTest {
-  private static final String[] OPTIONAL = {"picocli/", "org/jfree/", "org/HdrHistogram/"};
+  private static final String[] OPTIONAL = {
+    "picocli/", "org/jfree/", "org/HdrHistogram/", "org/jetbrains/lincheck/"
+  };
   private static final String CLI = "io/github/vmalock/sim/cli/";
+  private static final String MODEL_CHECK = "io/github/vmalock/testkit/ProtocolModelCheck";
 
   private static Path classesRoot() throws URISyntaxException {
     return Path.of(Simulator.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -50,8 +55,18 @@ class OptionalDependencyTest {
     List<String> refs = referring(classesRoot());
     // The scan itself works: the CLI's entry point does refer to picocli.
     assertThat(refs).anyMatch(r -> r.startsWith(CLI + "Main.class -> picocli/"));
-    assertThat(refs.stream().filter(r -> !r.startsWith(CLI)))
+    assertThat(refs.stream().filter(r -> !r.startsWith(CLI) && !r.startsWith(MODEL_CHECK)))
         .as("library classes that need an optional dependency at run time")
         .isEmpty();
+  }
+
+  @Test
+  @DisplayName("only testkit.ProtocolModelCheck names Lincheck (a provided dependency)")
+  void onlyTheModelCheckUsesLincheck() throws Exception {
+    List<String> refs = referring(classesRoot());
+    assertThat(refs)
+        .anyMatch(r -> r.startsWith(MODEL_CHECK) && r.endsWith("org/jetbrains/lincheck/"));
+    assertThat(refs.stream().filter(r -> r.startsWith(MODEL_CHECK)))
+        .allMatch(r -> r.endsWith("org/jetbrains/lincheck/"));
   }
 }
