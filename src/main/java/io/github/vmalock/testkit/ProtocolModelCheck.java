@@ -253,10 +253,19 @@ public final class ProtocolModelCheck {
   }
 
   private static World readerVsUnmapRecycle(VmaLockProtocol p) {
+    return vsUnmapRecycle(p, mm -> mm.lockVmaUnderRcu(A));
+  }
+
+  private static World unlockedVsUnmapRecycle(VmaLockProtocol p) {
+    return vsUnmapRecycle(p, mm -> mm.vmaStartReadUnlocked(A));
+  }
+
+  /** {@code read(mm)} of A against {@code munmap(A)}, then an {@code mmap(B)} reusing the VMA. */
+  private static World vsUnmapRecycle(VmaLockProtocol p, Function<MmStruct, VmArea> read) {
     World w = new World();
     MmStruct mm = mm(p);
     mm.mmap(A, PAGE, RW);
-    w.reader = () -> checkHeld(w, mm, mm.lockVmaUnderRcu(A), A);
+    w.reader = () -> checkHeld(w, mm, read.apply(mm), A);
     w.writer =
         () -> {
           mm.munmap(A, PAGE);
@@ -296,20 +305,6 @@ public final class ProtocolModelCheck {
           } finally {
             mm.mmapWriteUnlock();
           }
-        };
-    w.finalCheck = () -> checkAllRefcntOne(w, mm);
-    return w;
-  }
-
-  private static World unlockedVsUnmapRecycle(VmaLockProtocol p) {
-    World w = new World();
-    MmStruct mm = mm(p);
-    mm.mmap(A, PAGE, RW);
-    w.reader = () -> checkHeld(w, mm, mm.vmaStartReadUnlocked(A), A);
-    w.writer =
-        () -> {
-          mm.munmap(A, PAGE);
-          mm.mmap(B, PAGE, RW | VmFlags.VM_EXEC);
         };
     w.finalCheck = () -> checkAllRefcntOne(w, mm);
     return w;
